@@ -1,0 +1,454 @@
+/* sluice - ISC licence, see COPYING. */
+
+/*
+ * The configuration and its one option table.
+ *
+ * Each option is described once (name, short letter, argument, kind,
+ * range, where it lands in struct conf, help text); getopt_long's table
+ * and --help are generated from it, and a value is checked against its
+ * range in one place, so a bad value always gets the same kind of
+ * message: the option, the value, what is accepted.  Main thread only.
+ */
+
+#include "config.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+enum conf_kind {
+	CONF_K_LISTEN,		/* appends to listen[] */
+	CONF_K_PATH,		/* char[PATH_MAX] */
+	CONF_K_UINT,		/* unsigned, [min, max] */
+	CONF_K_SECONDS,		/* unsigned ms, [min, max] ms */
+	CONF_K_BYTES,		/* uint64_t with k/m/g suffix */
+	CONF_K_COUNT,		/* int, incremented (-v) */
+	CONF_K_HELP,
+	CONF_K_VERSION
+};
+
+struct conf_option {
+	const char	*name;
+	int		 letter;	/* 0: long only */
+	const char	*arg;		/* NULL: takes no argument */
+	enum conf_kind	 kind;
+	size_t		 offset;
+	uint64_t	 min, max;
+	const char	*help;		/* "%s" stands for the default */
+	const char	*def;
+};
+
+#define OFF(f)	offsetof(struct conf, f)
+#define MS(s)	((uint64_t)(s) * 1000)
+
+static const struct conf_option conf_options[] = {
+	{ "listen", 'l', "ADDR:PORT", CONF_K_LISTEN, 0, 0, 0,
+	    "listen on ADDR:PORT, [IPv6]:PORT; repeatable; port 0: any",
+	    CONF_DEFAULT_LISTEN },
+	{ "root", 'r', "DIR", CONF_K_PATH, OFF(root), 0, 0,
+	    "serve files from DIR (also the ROOT argument)",
+	    "./" CONF_DEFAULT_ROOT },
+	{ "workers", 'w', "N", CONF_K_UINT, OFF(workers), 1, CONF_MAX_WORKERS,
+	    "worker threads, 1-1024", "the number of CPUs" },
+	{ "max-connections", 'm', "N", CONF_K_UINT, OFF(max_conns), 1, 1000000,
+	    "open connections at most; accept pauses there, 1-1000000",
+	    "10000" },
+	{ "header-timeout", 0, "S", CONF_K_SECONDS, OFF(header_timeout_ms),
+	    100, MS(CONF_MAX_SECONDS),
+	    "seconds to receive a whole request head", "10" },
+	{ "keepalive-timeout", 0, "S", CONF_K_SECONDS,
+	    OFF(keepalive_timeout_ms), 0, MS(CONF_MAX_SECONDS),
+	    "seconds an idle connection is kept; 0: no keep-alive", "60" },
+	{ "send-timeout", 0, "S", CONF_K_SECONDS, OFF(send_timeout_ms),
+	    100, MS(CONF_MAX_SECONDS),
+	    "seconds a write may make no progress", "60" },
+	{ "shutdown-timeout", 0, "S", CONF_K_SECONDS, OFF(shutdown_timeout_ms),
+	    0, MS(CONF_MAX_SECONDS),
+	    "seconds responses in flight get to finish at exit", "30" },
+	{ "backlog", 0, "N", CONF_K_UINT, OFF(backlog), 1, 65535,
+	    "listen backlog, 1-65535", "4096" },
+	{ "max-body", 0, "BYTES", CONF_K_BYTES, OFF(max_body), 0,
+	    (uint64_t)1 << 40,
+	    "request body bytes read and discarded; more: 413 (k, m, g)",
+	    "1048576" },
+	{ "sleep-route", 0, "S", CONF_K_SECONDS, OFF(sleep_ms), 0, MS(3600),
+	    "answer /sleep like / after S seconds; 0: off", "0" },
+	{ "port-file", 0, "FILE", CONF_K_PATH, OFF(port_file), 0, 0,
+	    "write the first listener's port to FILE once listening",
+	    "none" },
+	{ "access-log", 0, "FILE", CONF_K_PATH, OFF(access_log), 0, 0,
+	    "Combined Log Format access log; -: standard output", "none" },
+	{ "verbose", 'v', NULL, CONF_K_COUNT, OFF(verbose), 0, 0,
+	    "more log output; repeat for more", NULL },
+	{ "version", 'V', NULL, CONF_K_VERSION, 0, 0, 0,
+	    "print the version and exit", NULL },
+	{ "help", 'h', NULL, CONF_K_HELP, 0, 0, 0,
+	    "print this help and exit", NULL },
+};
+
+#define CONF_NOPTIONS	(sizeof(conf_options) / sizeof(conf_options[0]))
+
+static int	 conf_apply(struct conf *, const struct conf_option *,
+		    const char *, char *, size_t);
+static int	 conf_parse_uint(const char *, uint64_t, uint64_t, uint64_t *);
+static int	 conf_parse_bytes(const char *, uint64_t, uint64_t *);
+static void	 conf_err(char *, size_t, const struct conf_option *,
+		    const char *, const char *, ...)
+		    __attribute__((format(printf, 5, 6)));
+
+void
+conf_init(struct conf *c)
+{
+	long	 n;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->root, sizeof(c->root), "%s", CONF_DEFAULT_ROOT);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	c->workers = n < 1 ? 1 : n > CONF_MAX_WORKERS ? CONF_MAX_WORKERS :
+	    (unsigned)n;
+	c->max_conns = CONF_DEFAULT_MAXCONN;
+	c->header_timeout_ms = MS(CONF_DEFAULT_HEADER_S);
+	c->keepalive_timeout_ms = MS(CONF_DEFAULT_KEEPALIVE_S);
+	c->send_timeout_ms = MS(CONF_DEFAULT_SEND_S);
+	c->shutdown_timeout_ms = MS(CONF_DEFAULT_SHUTDOWN_S);
+	c->backlog = CONF_DEFAULT_BACKLOG;
+	c->max_body = CONF_DEFAULT_MAX_BODY;
+}
+
+enum conf_result
+conf_parse_args(struct conf *c, int argc, char **argv, FILE *out, char *err,
+    size_t errlen)
+{
+	struct option		 longopts[CONF_NOPTIONS + 1];
+	char			 shortopts[CONF_NOPTIONS * 2 + 2];
+	const struct conf_option *o;
+	size_t			 i, s = 0;
+	int			 ch, idx;
+
+	memset(longopts, 0, sizeof(longopts));
+	shortopts[s++] = ':';	/* report a missing argument as ':' */
+	for (i = 0; i < CONF_NOPTIONS; i++) {
+		o = &conf_options[i];
+		longopts[i].name = o->name;
+		longopts[i].has_arg = o->arg != NULL ? required_argument :
+		    no_argument;
+		longopts[i].val = o->letter != 0 ? o->letter : 256 + (int)i;
+		if (o->letter != 0) {
+			shortopts[s++] = (char)o->letter;
+			if (o->arg != NULL)
+				shortopts[s++] = ':';
+		}
+	}
+	shortopts[s] = '\0';
+
+	optind = 1;
+	opterr = 0;
+	for (;;) {
+		idx = -1;
+		ch = getopt_long(argc, argv, shortopts, longopts, &idx);
+		if (ch == -1)
+			break;
+		if (ch == '?' || ch == ':') {
+			const char *bad = argv[optind - 1];
+
+			if (ch == ':')
+				snprintf(err, errlen, "option %s needs a value;"
+				    " see --help", bad);
+			else if (optopt != 0 && optopt < 256)
+				snprintf(err, errlen, "unknown option -%c;"
+				    " see --help", optopt);
+			else
+				snprintf(err, errlen, "unknown option %s;"
+				    " see --help", bad);
+			return CONF_ERROR;
+		}
+		o = NULL;
+		for (i = 0; i < CONF_NOPTIONS; i++) {
+			if ((conf_options[i].letter != 0 &&
+			    ch == conf_options[i].letter) ||
+			    ch == 256 + (int)i) {
+				o = &conf_options[i];
+				break;
+			}
+		}
+		if (o == NULL) {
+			snprintf(err, errlen, "unknown option; see --help");
+			return CONF_ERROR;
+		}
+		if (o->kind == CONF_K_HELP) {
+			conf_usage(out);
+			return CONF_EXIT;
+		}
+		if (o->kind == CONF_K_VERSION) {
+			fprintf(out, "%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return CONF_EXIT;
+		}
+		if (conf_apply(c, o, optarg, err, errlen) == -1)
+			return CONF_ERROR;
+	}
+	if (optind < argc) {
+		if (argc - optind > 1) {
+			snprintf(err, errlen, "one ROOT at most, got \"%s\" "
+			    "and \"%s\"; see --help", argv[optind],
+			    argv[optind + 1]);
+			return CONF_ERROR;
+		}
+		if (conf_apply(c, &conf_options[1], argv[optind], err,
+		    errlen) == -1)
+			return CONF_ERROR;
+	}
+	if (c->nlisten == 0 && conf_parse_listen(CONF_DEFAULT_LISTEN,
+	    &c->listen[c->nlisten++], err, errlen) == -1)
+		return CONF_ERROR;
+	return CONF_OK;
+}
+
+int
+conf_parse_listen(const char *spec, struct conf_listen *l, char *err,
+    size_t errlen)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&l->addr;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&l->addr;
+	char			 host[INET6_ADDRSTRLEN + 1];
+	const char		*colon, *h, *hend;
+	uint64_t		 port;
+	size_t			 hlen;
+
+	memset(l, 0, sizeof(*l));
+	if (strlen(spec) >= sizeof(l->spec))
+		goto bad;
+	snprintf(l->spec, sizeof(l->spec), "%s", spec);
+	if (spec[0] == '[') {
+		hend = strchr(spec, ']');
+		if (hend == NULL || hend[1] != ':')
+			goto bad;
+		h = spec + 1;
+		colon = hend + 1;
+	} else {
+		colon = strrchr(spec, ':');
+		if (colon == NULL)
+			goto bad;
+		h = spec;
+		hend = colon;
+	}
+	hlen = (size_t)(hend - h);
+	if (hlen == 0 || hlen >= sizeof(host))
+		goto bad;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	if (conf_parse_uint(colon + 1, 0, 65535, &port) == -1)
+		goto bad;
+	if (spec[0] != '[' && inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		l->addrlen = sizeof(*sin);
+		return 0;
+	}
+	if (spec[0] == '[' && inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		l->addrlen = sizeof(*sin6);
+		return 0;
+	}
+ bad:
+	snprintf(err, errlen, "--listen: invalid value \"%s\": expected "
+	    "IPV4:PORT (e.g. 0.0.0.0:80) or [IPV6]:PORT (e.g. [::]:80), "
+	    "port 0-65535", spec);
+	return -1;
+}
+
+int
+conf_parse_seconds(const char *s, unsigned min_ms, unsigned max_ms,
+    unsigned *ms)
+{
+	uint64_t	 whole = 0, frac = 0, scale = 100;
+	const char	*p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	while (*p >= '0' && *p <= '9') {
+		whole = whole * 10 + (uint64_t)(*p++ - '0');
+		if (whole > UINT32_MAX / 1000)
+			return -1;
+	}
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		while (*p >= '0' && *p <= '9') {
+			frac += (uint64_t)(*p++ - '0') * scale;
+			scale /= 10;	/* digits past milliseconds count 0 */
+		}
+	}
+	if (*p != '\0')
+		return -1;
+	whole = whole * 1000 + frac;
+	if (whole < min_ms || whole > max_ms)
+		return -1;
+	*ms = (unsigned)whole;
+	return 0;
+}
+
+void
+conf_usage(FILE *out)
+{
+	const struct conf_option *o;
+	char			 lhs[64];
+	size_t			 i;
+
+	fprintf(out, "usage: %s [options] [ROOT]\n\n"
+	    "Serve the files under ROOT over HTTP/1.1.\n\n", PACKAGE_NAME);
+	for (i = 0; i < CONF_NOPTIONS; i++) {
+		o = &conf_options[i];
+		if (o->letter != 0)
+			snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s", o->letter,
+			    o->name, o->arg != NULL ? " " : "",
+			    o->arg != NULL ? o->arg : "");
+		else
+			snprintf(lhs, sizeof(lhs), "    --%s%s%s", o->name,
+			    o->arg != NULL ? " " : "",
+			    o->arg != NULL ? o->arg : "");
+		fprintf(out, "  %-26s %s", lhs, o->help);
+		if (o->def != NULL)
+			fprintf(out, " [%s]", o->def);
+		fputc('\n', out);
+	}
+}
+
+/* Store one option's value, checking its range. */
+static int
+conf_apply(struct conf *c, const struct conf_option *o, const char *v,
+    char *err, size_t errlen)
+{
+	char		*base = (char *)c;
+	uint64_t	 n;
+	unsigned	 ms;
+
+	switch (o->kind) {
+	case CONF_K_LISTEN:
+		if (c->nlisten == CONF_MAX_LISTEN) {
+			conf_err(err, errlen, o, v, "at most %d listeners",
+			    CONF_MAX_LISTEN);
+			return -1;
+		}
+		if (conf_parse_listen(v, &c->listen[c->nlisten], err,
+		    errlen) == -1)
+			return -1;
+		c->nlisten++;
+		return 0;
+	case CONF_K_PATH:
+		if (*v == '\0' || strlen(v) >= PATH_MAX) {
+			conf_err(err, errlen, o, v, "a path of 1 to %d bytes",
+			    PATH_MAX - 1);
+			return -1;
+		}
+		snprintf(base + o->offset, PATH_MAX, "%s", v);
+		if (o->offset == OFF(root))
+			c->root_given = true;
+		return 0;
+	case CONF_K_UINT:
+		if (conf_parse_uint(v, o->min, o->max, &n) == -1) {
+			conf_err(err, errlen, o, v, "an integer from %llu to "
+			    "%llu", (unsigned long long)o->min,
+			    (unsigned long long)o->max);
+			return -1;
+		}
+		*(unsigned *)(void *)(base + o->offset) = (unsigned)n;
+		return 0;
+	case CONF_K_SECONDS:
+		if (conf_parse_seconds(v, (unsigned)o->min, (unsigned)o->max,
+		    &ms) == -1) {
+			conf_err(err, errlen, o, v, "seconds from %g to %llu "
+			    "(fractions allowed, e.g. 0.5)",
+			    (double)o->min / 1000,
+			    (unsigned long long)o->max / 1000);
+			return -1;
+		}
+		*(unsigned *)(void *)(base + o->offset) = ms;
+		return 0;
+	case CONF_K_BYTES:
+		if (conf_parse_bytes(v, o->max, &n) == -1) {
+			conf_err(err, errlen, o, v, "a byte count from 0 to "
+			    "%llu, optionally with k, m or g",
+			    (unsigned long long)o->max);
+			return -1;
+		}
+		*(uint64_t *)(void *)(base + o->offset) = n;
+		return 0;
+	case CONF_K_COUNT:
+		(*(int *)(void *)(base + o->offset))++;
+		return 0;
+	case CONF_K_HELP:
+	case CONF_K_VERSION:
+		break;
+	}
+	return 0;
+}
+
+/* A decimal integer in [min, max], nothing else.  Returns 0 or -1. */
+static int
+conf_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t	 n = 0;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*s - '0');
+	}
+	if (*s != '\0' || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* "1048576", "512k", "1m", "1G": 1024-based.  Returns 0 or -1. */
+static int
+conf_parse_bytes(const char *s, uint64_t max, uint64_t *out)
+{
+	char		 num[32];
+	size_t		 len = strlen(s);
+	uint64_t	 n, mul = 1;
+
+	if (len == 0 || len >= sizeof(num))
+		return -1;
+	memcpy(num, s, len + 1);
+	switch (num[len - 1]) {
+	case 'k': case 'K': mul = 1024; break;
+	case 'm': case 'M': mul = 1024 * 1024; break;
+	case 'g': case 'G': mul = 1024 * 1024 * 1024; break;
+	default: break;
+	}
+	if (mul != 1)
+		num[len - 1] = '\0';
+	if (conf_parse_uint(num, 0, max, &n) == -1 || n > max / mul)
+		return -1;
+	*out = n * mul;
+	return 0;
+}
+
+static void
+conf_err(char *err, size_t errlen, const struct conf_option *o,
+    const char *v, const char *fmt, ...)
+{
+	char	 what[256];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(err, errlen, "--%s: invalid value \"%s\": expected %s",
+	    o->name, v, what);
+}

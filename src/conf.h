@@ -1,0 +1,97 @@
+/* sluice - ISC licence, see COPYING. */
+#ifndef SLUICE_CONF_H
+#define SLUICE_CONF_H
+
+/*
+ * The configuration: one table of options (name, type, default, range,
+ * help) that the command line is parsed from and --help is printed from.
+ * Filled on the main thread before any other thread starts; read-only
+ * afterwards, so any thread may read it without a lock.
+ */
+
+#include <sys/socket.h>
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONF_MAX_LISTEN		16
+#define CONF_DEFAULT_LISTEN	"127.0.0.1:7878"
+#define CONF_DEFAULT_ROOT	"html"
+#define CONF_DEFAULT_MAXCONN	10000
+#define CONF_DEFAULT_HEADER_S	10
+#define CONF_DEFAULT_KEEPALIVE_S 60
+#define CONF_DEFAULT_SEND_S	60
+#define CONF_DEFAULT_SHUTDOWN_S	30
+#define CONF_DEFAULT_BACKLOG	4096
+#define CONF_DEFAULT_MAX_BODY	(1024 * 1024)
+#define CONF_MAX_WORKERS	1024
+#define CONF_MAX_SECONDS	86400
+
+/* Exit status for a bad command line or configuration. */
+#define CONF_EXIT_USAGE		2
+
+struct conf_listen {
+	char			 spec[128];	/* as given: "127.0.0.1:7878" */
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+};
+
+struct conf {
+	struct conf_listen	 listen[CONF_MAX_LISTEN];
+	size_t			 nlisten;
+	char			 root[PATH_MAX];
+	bool			 root_given;	/* -r or ROOT on the command line */
+	unsigned		 workers;
+	unsigned		 max_conns;
+	unsigned		 header_timeout_ms;
+	unsigned		 keepalive_timeout_ms;
+	unsigned		 send_timeout_ms;
+	unsigned		 shutdown_timeout_ms;
+	unsigned		 sleep_ms;	/* 0: /sleep is off */
+	unsigned		 backlog;
+	uint64_t		 max_body;
+	char			 port_file[PATH_MAX];	/* "" if none */
+	char			 access_log[PATH_MAX];	/* "" if none */
+	int			 verbose;
+	/* Derived at start-up (feeder_fit_budget), not options. */
+	unsigned		 cache_entries;	/* per worker */
+};
+
+enum conf_result {
+	CONF_OK,	/* run the server */
+	CONF_EXIT,	/* --help or --version printed: exit 0 */
+	CONF_ERROR	/* message in err: exit CONF_EXIT_USAGE */
+};
+
+/* Fill every field with its default.  Main thread. */
+void		 conf_init(struct conf *);
+
+/*
+ * Parse the command line into c (which conf_init has filled).  On
+ * CONF_ERROR, err holds one line naming the option, the value and what is
+ * accepted.  --help and --version print to `out`.  Main thread.
+ */
+enum conf_result conf_parse_args(struct conf *c, int argc, char **argv,
+		    FILE *out, char *err, size_t errlen);
+
+/*
+ * Parse "ADDR:PORT" or "[IPv6]:PORT" (port 0: any free port) into l.
+ * Returns 0, or -1 with a reason in err.  Pure.
+ */
+int		 conf_parse_listen(const char *spec, struct conf_listen *l,
+		    char *err, size_t errlen);
+
+/*
+ * Parse a duration in seconds ("10", "0.5") into milliseconds, between
+ * min_ms and max_ms.  Returns 0 or -1.  Pure.
+ */
+int		 conf_parse_seconds(const char *s, unsigned min_ms,
+		    unsigned max_ms, unsigned *ms);
+
+/* Print the usage text generated from the option table to out. */
+void		 conf_usage(FILE *out);
+
+#endif /* SLUICE_CONF_H */

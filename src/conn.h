@@ -1,0 +1,87 @@
+/* sluice - ISC licence, see COPYING. */
+#ifndef SLUICE_CONN_H
+#define SLUICE_CONN_H
+
+/*
+ * One connection's life on its worker's loop: read a request head, answer
+ * it, idle between requests, and the timers of DESIGN.md (header deadline,
+ * keep-alive, send stall, the /sleep route, the lingering close).
+ *
+ * Everything here runs on one worker's thread.  A struct conn belongs to
+ * exactly one worker from conn_create to its close and is never touched by
+ * another thread, so it has no lock.  The worker's shared state (its event
+ * base, scratch buffers, the parsed request, the file cache) is a struct
+ * conn_env that the pool fills.
+ */
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "http.h"
+
+struct conf;
+struct conn;
+struct event_base;
+struct serve;
+struct status;
+
+#define CONN_IN_MAX		(HTTP_MAX_HEAD + 1024)	/* per connection */
+#define CONN_OUT_SCRATCH	(64 * 1024)	/* a worker's batch of heads */
+#define CONN_SENDFILE_CHUNK	(512 * 1024)	/* per sendfile call */
+#define CONN_WRITE_BUDGET	(2 * 1024 * 1024) /* per callback, fairness */
+#define CONN_LINGER_MS		2000	/* drain after an error, at most */
+#define CONN_LINGER_BYTES	(1024 * 1024)
+
+TAILQ_HEAD(conn_list, conn);
+
+/* A worker's state shared by its connections.  Worker only. */
+struct conn_env {
+	struct event_base	*base;
+	const struct conf	*conf;
+	struct status		*st;
+	struct serve		*serve;
+	/* Called after each close, on the worker (pool's bookkeeping). */
+	void			(*close_cb)(void *);
+	void			*close_arg;
+	struct conn_list	 conns;
+	unsigned		 nconns;
+	bool			 draining;	/* stopping: no new requests */
+	char			*in;		/* scratch: a read before a copy */
+	char			*out;		/* scratch: heads, small bodies */
+	size_t			 out_len;
+	struct http_request	 req;		/* the request being answered */
+};
+
+/*
+ * Set up env's buffers (the caller fills base, conf, st, serve, close_cb
+ * before the first conn_create).  Returns 0 or -1 (out of memory).
+ * env_fini closes every connection left and frees the buffers.
+ */
+int		 conn_env_init(struct conn_env *);
+void		 conn_env_fini(struct conn_env *);
+
+/*
+ * Take ownership of the accepted, non-blocking socket fd and start serving
+ * it.  `accepted` (CLOCK_MONOTONIC) starts the header deadline.  On
+ * failure the socket is closed, env->close_cb is called, and -1 returned.
+ * Worker only.
+ */
+int		 conn_create(struct conn_env *, int fd, const struct sockaddr *,
+		    socklen_t, const struct timespec *accepted);
+
+/*
+ * Begin a graceful stop: close idle connections and those that have not
+ * sent a byte, answer the rest with "Connection: close" and close them
+ * when their response is out.  When none is left the worker's loop is
+ * asked to exit.  Worker only.
+ */
+void		 conn_drain(struct conn_env *);
+
+/* Close every connection now (the shutdown deadline).  Worker only. */
+void		 conn_close_all(struct conn_env *);
+
+#endif /* SLUICE_CONN_H */

@@ -1,0 +1,52 @@
+/* sluice - ISC licence, see COPYING. */
+#ifndef SLUICE_FEEDER_H
+#define SLUICE_FEEDER_H
+
+/*
+ * The feeder: the main thread's libevent loop.  It owns the listening
+ * sockets, accepts without blocking in bounded batches, counts open
+ * connections, hands each socket to the pool, pauses accept at the
+ * connection cap (the kernel backlog holds the rest) and on descriptor
+ * exhaustion, and turns signals into control messages for the workers.
+ * It does no HTTP.  Every function here is "main thread only".
+ */
+
+#include <stddef.h>
+
+struct conf;
+struct event_base;
+struct feeder;
+struct pool;
+struct status;
+
+#define FEEDER_BATCH		64	/* accepts per loop pass, at most */
+#define FEEDER_RETRY_MS		500	/* after EMFILE/ENFILE */
+#define FEEDER_FIXED_FDS	24	/* std fds, logs, event bases, slack */
+#define FEEDER_FDS_PER_WORKER	3	/* epoll, doorbell, base notify */
+
+/*
+ * Raise the soft RLIMIT_NOFILE to the hard one, then fit the descriptor
+ * budget: lower conf->max_conns (saying so in the log) and set
+ * conf->cache_entries so that listeners, workers, cached files and every
+ * connection fit.  Returns 0, or -1 with a reason in err when not even one
+ * connection fits.  Before pool_create.
+ */
+int		 feeder_fit_budget(struct conf *, char *err, size_t errlen);
+
+/*
+ * Bind and listen on every conf->listen address (SO_REUSEADDR, IPV6_V6ONLY,
+ * backlog conf->backlog) on base.  Returns NULL with a reason in err.
+ */
+struct feeder	*feeder_create(struct event_base *, const struct conf *,
+		    struct pool *, struct status *, char *err, size_t errlen);
+
+/*
+ * Write the port file if asked, log the addresses, and run the loop until
+ * SIGTERM/SIGINT has stopped every worker (or the shutdown deadline
+ * closed what was left).  Returns 0, or -1 with a reason in err.
+ */
+int		 feeder_run(struct feeder *, char *err, size_t errlen);
+
+void		 feeder_destroy(struct feeder *);
+
+#endif /* SLUICE_FEEDER_H */

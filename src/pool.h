@@ -1,0 +1,78 @@
+/* sluice - ISC licence, see COPYING. */
+#ifndef SLUICE_POOL_H
+#define SLUICE_POOL_H
+
+/*
+ * The worker threads and their inboxes.  Each worker runs its own libevent
+ * loop and owns the connections handed to it until they close.  The
+ * feeder reaches a worker only through its inbox (a mutex-protected list
+ * and an eventfd doorbell) and the atomic counters; a worker reaches the
+ * feeder only through the counters and the doorbell the feeder registers
+ * here (pool_set_notify).  The pool knows no HTTP.
+ */
+
+#include <sys/socket.h>
+
+#include <stddef.h>
+#include <time.h>
+
+struct conf;
+struct mime;
+struct pool;
+struct status;
+
+enum pool_ctl {
+	POOL_CTL_DRAIN = 1,	/* graceful stop: finish in-flight, then exit */
+	POOL_CTL_CLOSE = 2	/* close everything now and exit */
+};
+
+/*
+ * Create `conf->workers` workers (event bases, file caches, inboxes), no
+ * thread yet.  Returns NULL with a reason in err.  Main thread.
+ */
+struct pool	*pool_create(const struct conf *, const struct mime *,
+		    struct status *, char *err, size_t errlen);
+
+/*
+ * Register the feeder's doorbell: an eventfd that a worker writes to after
+ * a close while accept is paused, and when its thread is about to exit.
+ * Main thread, before pool_start.
+ */
+void		 pool_set_notify(struct pool *, int efd);
+
+/*
+ * Start the threads.  The caller blocks signals first so that the workers
+ * never see one.  Returns 0, or -1 with a reason in err (the threads that
+ * started are stopped and joined).  Main thread.
+ */
+int		 pool_start(struct pool *, char *err, size_t errlen);
+
+/*
+ * Queue socket fd for the worker with the fewest connections (counted
+ * here, at dispatch; round-robin among equals).  Ownership of fd passes to
+ * the pool, even on failure (-1: it is closed and counted as closed).  The
+ * worker is not woken until pool_flush.  Feeder only.
+ */
+int		 pool_dispatch(struct pool *, int fd, const struct sockaddr *,
+		    socklen_t, const struct timespec *accepted);
+
+/* Ring the doorbell of every worker given sockets since the last flush. */
+void		 pool_flush(struct pool *);
+
+/* Send a control message to every worker.  Feeder only. */
+void		 pool_broadcast(struct pool *, enum pool_ctl);
+
+/* Threads still running their loop.  Any thread. */
+unsigned	 pool_running(struct pool *);
+
+/* Join every thread (after they were asked to stop).  Main thread. */
+void		 pool_join(struct pool *);
+
+/* Free everything; NULL is a no-op.  Main thread, after pool_join. */
+void		 pool_destroy(struct pool *);
+
+/* The number of workers, and worker i's open connections.  Any thread. */
+unsigned	 pool_size(struct pool *);
+unsigned	 pool_load(struct pool *, unsigned i);
+
+#endif /* SLUICE_POOL_H */
