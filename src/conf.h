@@ -29,6 +29,7 @@
 #define CONF_DEFAULT_MAX_BODY	(1024 * 1024)
 #define CONF_MAX_WORKERS	1024
 #define CONF_MAX_SECONDS	86400
+#define CONF_CACHE_PER_WORKER	256	/* cached open files, at most */
 
 /* Exit status for a bad command line or configuration. */
 #define CONF_EXIT_USAGE		2

@@ -120,7 +120,8 @@ static bool	 conn_is_sleep(const struct conn *,
 		    const struct http_request *);
 
 int
-conn_env_init(struct conn_env *env)
+conn_env_init(struct conn_env *env, const struct mime *mime, char *err,
+    size_t errlen)
 {
 	TAILQ_INIT(&env->conns);
 	env->nconns = 0;
@@ -129,18 +130,29 @@ conn_env_init(struct conn_env *env)
 	env->in = malloc(CONN_IN_MAX);
 	env->out = malloc(CONN_OUT_SCRATCH);
 	if (env->in == NULL || env->out == NULL) {
-		free(env->in);
-		free(env->out);
-		env->in = env->out = NULL;
-		return -1;
+		snprintf(err, errlen, "out of memory");
+		goto fail;
 	}
+	env->serve = serve_create(env->conf, env->conf->root, mime, env->st,
+	    env->conf->cache_entries, err, errlen);
+	if (env->serve == NULL)
+		goto fail;
 	return 0;
+ fail:
+	free(env->in);
+	free(env->out);
+	env->in = env->out = NULL;
+	return -1;
 }
 
 void
 conn_env_fini(struct conn_env *env)
 {
+	if (env->in == NULL)
+		return;
 	conn_close_all(env);
+	serve_destroy(env->serve);
+	env->serve = NULL;
 	free(env->in);
 	free(env->out);
 	env->in = env->out = NULL;
@@ -776,7 +788,12 @@ conn_sleep_done(struct conn *c)
 	req->method = c->sleep_head ? HTTP_METHOD_HEAD : HTTP_METHOD_GET;
 	req->minor = c->sleep_minor;
 	req->keep_alive = c->sleep_keep_alive && !env->draining;
-	req->line.p = c->sleep_head ? "HEAD /sleep" : "GET /sleep";
+	if (c->sleep_head)
+		req->line.p = c->sleep_minor ? "HEAD /sleep HTTP/1.1" :
+		    "HEAD /sleep HTTP/1.0";
+	else
+		req->line.p = c->sleep_minor ? "GET /sleep HTTP/1.1" :
+		    "GET /sleep HTTP/1.0";
 	req->line.len = strlen(req->line.p);
 	serve_request(env->serve, req, "/", env->out, CONN_OUT_SCRATCH, &res);
 	env->out_len = res.head_len;

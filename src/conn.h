@@ -26,6 +26,7 @@
 struct conf;
 struct conn;
 struct event_base;
+struct mime;
 struct serve;
 struct status;
 
@@ -57,11 +58,14 @@ struct conn_env {
 };
 
 /*
- * Set up env's buffers (the caller fills base, conf, st, serve, close_cb
- * before the first conn_create).  Returns 0 or -1 (out of memory).
- * env_fini closes every connection left and frees the buffers.
+ * Set up env's buffers and its file server (the caller has filled base,
+ * conf, st and close_cb; `mime` is borrowed and must outlive env).
+ * Returns 0, or -1 with a reason in err.  conn_env_fini closes every
+ * connection left and frees what init made.  Either thread that owns the
+ * worker's life, while its loop is not running.
  */
-int		 conn_env_init(struct conn_env *);
+int		 conn_env_init(struct conn_env *, const struct mime *,
+		    char *err, size_t errlen);
 void		 conn_env_fini(struct conn_env *);
 
 /*

@@ -50,7 +50,6 @@
 #include "feeder.h"
 #include "log.h"
 #include "pool.h"
-#include "serve.h"
 #include "status.h"
 
 struct feeder {
@@ -120,7 +119,7 @@ feeder_fit_budget(struct conf *c, char *err, size_t errlen)
 	}
 	avail = limit - fixed;
 	/* Open files cached by the workers: at most a quarter of the rest. */
-	cache = (uint64_t)SERVE_CACHE_DEFAULT * c->workers;
+	cache = (uint64_t)CONF_CACHE_PER_WORKER * c->workers;
 	if (cache > avail / 4)
 		cache = avail / 4;
 	c->cache_entries = (unsigned)(cache / c->workers);

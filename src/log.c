@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,13 +32,12 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "status.h"
 
 static int		 log_level = LOG_LEVEL_INFO;
 static int		 log_fd = STDERR_FILENO;
 static int		 log_fd_owned;
 static int		 log_access_fd = -1;
-static struct status	*log_status;
+static atomic_ullong	 log_drops;
 
 static int	 log_sink(int);
 static void	 log_emit(int, const char *, size_t);
@@ -45,14 +45,13 @@ static void	 log_vwrite(enum log_level, const char *, int, const char *,
 		    va_list);
 
 int
-log_init(int verbose, struct status *st)
+log_init(int verbose)
 {
 	int	 fd;
 
 	log_level = LOG_LEVEL_INFO + verbose;
 	if (log_level > LOG_LEVEL_TRACE)
 		log_level = LOG_LEVEL_TRACE;
-	log_status = st;
 	fd = log_sink(STDERR_FILENO);
 	if (fd != STDERR_FILENO) {
 		log_fd = fd;
@@ -77,6 +76,12 @@ log_open_access(const char *path)
 	if (log_access_fd != fd)
 		close(fd);
 	return 0;
+}
+
+unsigned long long
+log_dropped(void)
+{
+	return atomic_load(&log_drops);
 }
 
 int
@@ -286,8 +291,8 @@ log_emit(int fd, const char *buf, size_t len)
 	do
 		n = write(fd, buf, len);
 	while (n == -1 && errno == EINTR);
-	if (n == -1 && log_status != NULL)
-		status_inc(log_status, STATUS_LOG_DROPS);
+	if (n == -1)
+		atomic_fetch_add(&log_drops, 1);
 }
 
 static void

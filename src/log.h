@@ -16,8 +16,6 @@
 #include <stdint.h>
 #include <time.h>
 
-struct status;
-
 enum log_level {
 	LOG_LEVEL_WARN = 0,
 	LOG_LEVEL_INFO = 1,	/* default: start-up, shutdown, pauses */
@@ -29,10 +27,12 @@ enum log_level {
 
 /*
  * Set up the error log on standard error.  `verbose` is the number of -v.
- * `st` (may be NULL) receives drop counts.  Main thread, before any other
- * thread starts.  Returns 0.
+ * Main thread, before any other thread starts.  Returns 0.
  */
-int	 log_init(int verbose, struct status *st);
+int	 log_init(int verbose);
+
+/* Lines dropped because a sink would have blocked.  Any thread. */
+unsigned long long log_dropped(void);
 
 /*
  * Open the access log: "-" is standard output, anything else a file

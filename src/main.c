@@ -62,7 +62,7 @@ main(int argc, char **argv)
 		break;
 	}
 	status_init(&st);
-	log_init(conf.verbose, &st);
+	log_init(conf.verbose);
 	/* sendfile and writev take no MSG_NOSIGNAL: ignore SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 	main_root(&conf);
@@ -109,6 +109,7 @@ main(int argc, char **argv)
 		pool_broadcast(pool, POOL_CTL_CLOSE);
 	}
 	pool_join(pool);
+	atomic_store(&st.c[STATUS_LOG_DROPS], log_dropped());
 	status_format(&st, counters, sizeof(counters));
 	log_info("counters: %s", counters);
  out:

@@ -43,9 +43,7 @@
 #include "conf.h"
 #include "conn.h"
 #include "log.h"
-#include "mime.h"
 #include "pool.h"
-#include "serve.h"
 #include "status.h"
 
 struct pool_item {
@@ -144,13 +142,7 @@ pool_create(const struct conf *conf, const struct mime *mime,
 		w->env.st = st;
 		w->env.close_cb = pool_closed_cb;
 		w->env.close_arg = w;
-		if (conn_env_init(&w->env) == -1) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-		w->env.serve = serve_create(conf, conf->root, mime, st,
-		    conf->cache_entries, err, errlen);
-		if (w->env.serve == NULL)
+		if (conn_env_init(&w->env, mime, err, errlen) == -1)
 			goto fail;
 	}
 	event_config_free(cfg);
@@ -294,9 +286,7 @@ pool_destroy(struct pool *p)
 			atomic_fetch_sub(&p->st->c[STATUS_OPEN], 1);
 			free(it);
 		}
-		if (w->env.in != NULL)
-			conn_env_fini(&w->env);
-		serve_destroy(w->env.serve);
+		conn_env_fini(&w->env);
 		if (w->ev_inbox != NULL)
 			event_free(w->ev_inbox);
 		if (w->efd != -1)

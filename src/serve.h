@@ -25,7 +25,6 @@ struct status;
 #define SERVE_HEAD_MAX		1024	/* a response head fits in this */
 #define SERVE_SMALL_MAX		(16 * 1024)	/* bodies up to this: memory */
 #define SERVE_CACHE_TTL		1	/* seconds a cached open file is trusted */
-#define SERVE_CACHE_DEFAULT	256	/* entries per worker */
 #define SERVE_ALLOW		"GET, HEAD"
 #define SERVE_INDEX_FILES	{ "index.html", "hello.html" }
 

@@ -295,6 +295,6 @@ main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
-	log_init(-1, NULL);
+	log_init(-1);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
