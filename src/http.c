@@ -55,7 +55,7 @@ http_parse_request(const char *buf, size_t len, struct http_request *req)
 			return HTTP_PARSE_BAD;
 		}
 		p += *p == '\r' ? 2 : 1;
-		if ((size_t)(p - buf) > HTTP_MAX_REQUEST_LINE) {
+		if ((size_t)(p - buf) > HTTP_MAX_LEADING) {
 			req->status = 400;
 			return HTTP_PARSE_BAD;
 		}
@@ -63,7 +63,9 @@ http_parse_request(const char *buf, size_t len, struct http_request *req)
 
 	eol = http_find_eol(p, end);
 	if (eol == NULL) {
-		if ((size_t)(end - p) > HTTP_MAX_REQUEST_LINE) {
+		/* A final CR may be the line's own terminator arriving. */
+		if ((size_t)(end - p) - (end > p && end[-1] == '\r') >
+		    HTTP_MAX_REQUEST_LINE) {
 			req->status = 414;
 			return HTTP_PARSE_BAD;
 		}
@@ -340,7 +342,9 @@ http_parse_method(struct http_request *req)
 	req->method = HTTP_METHOD_OTHER;
 	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
 		/* Methods are case-sensitive (RFC 9110 section 9.1). */
-		if (http_slice_eq(&req->method_name, methods[i].name)) {
+		if (req->method_name.len == strlen(methods[i].name) &&
+		    memcmp(req->method_name.p, methods[i].name,
+		    req->method_name.len) == 0) {
 			req->method = methods[i].method;
 			break;
 		}
@@ -539,7 +543,8 @@ http_interpret(struct http_request *req)
 		else if (http_slice_eq(&h->name, "user-agent"))
 			req->user_agent = *v;
 	}
-	if (nhost > 1 || (req->minor == 1 && nhost == 0 && !req->has_host)) {
+	/* RFC 9112 3.2: Host is required in 1.1, absolute-form too. */
+	if (nhost > 1 || (req->minor == 1 && nhost == 0)) {
 		req->status = 400;
 		return -1;
 	}

@@ -19,8 +19,10 @@
 #define HTTP_MAX_REQUEST_LINE	8192	/* longer: 414 */
 #define HTTP_MAX_HEADER_BYTES	16384	/* header section, longer: 431 */
 #define HTTP_MAX_HEADERS	100	/* more fields: 431 */
+#define HTTP_MAX_LEADING	4	/* bytes of empty lines before a request */
 /* The most bytes a request head can take before the parser decides. */
-#define HTTP_MAX_HEAD	(HTTP_MAX_REQUEST_LINE + HTTP_MAX_HEADER_BYTES + 8)
+#define HTTP_MAX_HEAD	(HTTP_MAX_LEADING + HTTP_MAX_REQUEST_LINE + 2 + \
+			    HTTP_MAX_HEADER_BYTES + 2)
 #define HTTP_DATE_LEN	29	/* "Sun, 06 Nov 1994 08:49:37 GMT" */
 
 /* Return values of http_parse_request besides a byte count. */
@@ -54,7 +56,8 @@ struct http_request {
 	enum http_method	 method;
 	struct http_slice	 method_name;
 	struct http_slice	 target;	/* as received */
-	struct http_slice	 path;		/* origin-form path and query */
+	struct http_slice	 path;		/* origin-form path and query; "/"
+						   (static) for "http://h" */
 	struct http_slice	 line;		/* the request line, no CRLF */
 	int			 minor;		/* HTTP/1.<minor>: 0 or 1 */
 	struct http_header	 headers[HTTP_MAX_HEADERS];
