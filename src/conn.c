@@ -435,6 +435,7 @@ conn_run(struct conn *c, char *buf, size_t len)
 				break;
 			}
 			conn_error(c, env->req.status, 1);
+			conn_log(c, &env->req, env->req.status, 0);
 			off = len;
 			break;
 		}

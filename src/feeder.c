@@ -323,8 +323,9 @@ feeder_error_cb(struct evconnlistener *lev, void *arg)
 	status_inc(f->st, STATUS_FD_PAUSES);
 	if (now.tv_sec - f->last_fd_log >= 60 || f->last_fd_log == 0) {
 		f->last_fd_log = now.tv_sec;
-		log_warnx("accept paused: %s; retrying every %d ms",
-		    strerror(err), FEEDER_RETRY_MS);
+		log_warnx("accept paused: %s: %s; retrying every %d ms",
+		    err == EMFILE || err == ENFILE ? "out of file descriptors" :
+		    "accept failed", strerror(err), FEEDER_RETRY_MS);
 	} else
 		log_debug("accept paused: %s", strerror(err));
 	feeder_update(f);

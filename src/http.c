@@ -45,6 +45,9 @@ http_parse_request(const char *buf, size_t len, struct http_request *req)
 
 	req->nheaders = 0;
 	req->status = 0;
+	/* What a log line of a refused request may show: nothing stale. */
+	req->line.p = req->referer.p = req->user_agent.p = NULL;
+	req->line.len = req->referer.len = req->user_agent.len = 0;
 
 	/* RFC 9112 section 2.2: ignore empty lines before the request line. */
 	while (p < end && (*p == '\r' || *p == '\n')) {

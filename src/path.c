@@ -110,7 +110,7 @@ path_resolve(const char *target, size_t len, char *out, size_t outlen,
 int
 path_status(enum path_result r)
 {
-	return r == PATH_TOO_LONG ? 414 : 400;
+	return r == PATH_TOO_LONG ? 404 : 400;
 }
 
 static int

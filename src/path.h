@@ -18,7 +18,7 @@ enum path_result {
 	PATH_OK = 0,
 	PATH_BAD,	/* not origin-form, bad %-escape, NUL, %2F: 400 */
 	PATH_ESCAPE,	/* a ".." climbs above the root: 400 */
-	PATH_TOO_LONG	/* decoded path does not fit: 414 */
+	PATH_TOO_LONG	/* decoded path does not fit: 404, as ENAMETOOLONG */
 };
 
 /*
@@ -32,7 +32,11 @@ enum path_result {
 enum path_result path_resolve(const char *target, size_t len, char *out,
 		    size_t outlen, bool *dir);
 
-/* The HTTP status for a result other than PATH_OK (400 or 414). */
+/*
+ * The HTTP status for a result other than PATH_OK: 400, or 404 for a path
+ * too long to name a file (the request line itself is bounded by http.c,
+ * 414).
+ */
 int		 path_status(enum path_result);
 
 #endif /* SLUICE_PATH_H */

@@ -480,7 +480,7 @@ test_path_status_mapping(void **state)
 {
 	assert_int_equal(path_status(PATH_BAD), 400);
 	assert_int_equal(path_status(PATH_ESCAPE), 400);
-	assert_int_equal(path_status(PATH_TOO_LONG), 414);
+	assert_int_equal(path_status(PATH_TOO_LONG), 404);
 }
 
 static int
