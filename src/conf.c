@@ -97,6 +97,7 @@ static const struct conf_option conf_options[] = {
 };
 
 #define CONF_NOPTIONS	(sizeof(conf_options) / sizeof(conf_options[0]))
+#define CONF_ROOT_OPTION 1	/* conf_options[] index of --root (ROOT) */
 
 static int	 conf_apply(struct conf *, const struct conf_option *,
 		    const char *, char *, size_t);
@@ -203,8 +204,8 @@ conf_parse_args(struct conf *c, int argc, char **argv, FILE *out, char *err,
 			    argv[optind + 1]);
 			return CONF_ERROR;
 		}
-		if (conf_apply(c, &conf_options[1], argv[optind], err,
-		    errlen) == -1)
+		if (conf_apply(c, &conf_options[CONF_ROOT_OPTION],
+		    argv[optind], err, errlen) == -1)
 			return CONF_ERROR;
 	}
 	if (c->nlisten == 0 && conf_parse_listen(CONF_DEFAULT_LISTEN,
@@ -439,6 +440,7 @@ conf_parse_bytes(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* The one shape of a bad-value message: option, value, what is accepted. */
 static void
 conf_err(char *err, size_t errlen, const struct conf_option *o,
     const char *v, const char *fmt, ...)

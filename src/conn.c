@@ -27,6 +27,7 @@
 
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -55,6 +56,9 @@
 #include "serve.h"
 #include "status.h"
 
+_Static_assert(CONN_IN_MAX > HTTP_MAX_HEAD,
+    "a connection's buffer must hold the largest head the parser allows");
+
 enum conn_state {
 	CONN_READING,	/* waiting for (the rest of) a head, or a body */
 	CONN_IDLE,	/* keep-alive, no byte of the next request yet */
@@ -72,7 +76,7 @@ struct conn {
 	struct event		 ev_timer;
 
 	char			*in;		/* leftover input, or NULL */
-	size_t			 in_len;
+	size_t			 in_len, in_cap;
 	char			*out;		/* unsent output, or NULL */
 	size_t			 out_off, out_len;
 	const char		*pend;		/* small body after scratch heads */
@@ -102,7 +106,10 @@ static void	 conn_timer_cb(evutil_socket_t, short, void *);
 static int	 conn_on_read(struct conn *);
 static int	 conn_run(struct conn *, char *, size_t);
 static int	 conn_answer(struct conn *, struct http_request *);
-static void	 conn_error(struct conn *, int, int);
+static void	 conn_error(struct conn *, int, int, bool);
+static void	 conn_queue(struct conn *, const struct serve_response *);
+static int	 conn_grow_input(struct conn *);
+static bool	 conn_has_input(struct conn *);
 static void	 conn_take_pend(struct conn *);
 static int	 conn_keep_input(struct conn *, const char *, size_t);
 static int	 conn_flush(struct conn *);
@@ -129,7 +136,9 @@ conn_env_init(struct conn_env *env, const struct mime *mime, char *err,
 	env->out_len = 0;
 	env->in = malloc(CONN_IN_MAX);
 	env->out = malloc(CONN_OUT_SCRATCH);
-	if (env->in == NULL || env->out == NULL) {
+	env->req = malloc(sizeof(*env->req));
+	env->serve = NULL;
+	if (env->in == NULL || env->out == NULL || env->req == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -141,7 +150,9 @@ conn_env_init(struct conn_env *env, const struct mime *mime, char *err,
  fail:
 	free(env->in);
 	free(env->out);
+	free(env->req);
 	env->in = env->out = NULL;
+	env->req = NULL;
 	return -1;
 }
 
@@ -155,7 +166,9 @@ conn_env_fini(struct conn_env *env)
 	env->serve = NULL;
 	free(env->in);
 	free(env->out);
+	free(env->req);
 	env->in = env->out = NULL;
+	env->req = NULL;
 }
 
 int
@@ -248,6 +261,7 @@ conn_close_all(struct conn_env *env)
 		conn_close(c);
 }
 
+/* The socket is readable or writable, as the state asked. */
 static void
 conn_io_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -273,6 +287,7 @@ conn_io_cb(evutil_socket_t fd, short what, void *arg)
 		(void)conn_on_read(c);
 }
 
+/* The connection's one timer fired: what it means follows the state. */
 static void
 conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -306,8 +321,8 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		/* Part of a head arrived: say why, then close. */
 		free(c->in);
 		c->in = NULL;
-		c->in_len = 0;
-		conn_error(c, 408, 1);
+		c->in_len = c->in_cap = 0;
+		conn_error(c, 408, 1, false);
 		if (conn_flush(c) == -1) {
 			conn_close(c);
 			return;
@@ -323,7 +338,7 @@ conn_on_read(struct conn *c)
 {
 	struct conn_env	*env = c->env;
 	char		*buf;
-	size_t		 cap, len;
+	size_t		 cap, len, old;
 	ssize_t		 n;
 
 	if (c->state == CONN_LINGERING) {
@@ -341,20 +356,24 @@ conn_on_read(struct conn *c)
 		}
 	}
 	if (c->in != NULL) {
+		if (c->in_len == c->in_cap && conn_grow_input(c) == -1)
+			return -1;
 		buf = c->in;
 		len = c->in_len;
-		cap = CONN_IN_MAX;
+		cap = c->in_cap;
 	} else {
 		buf = env->in;
 		len = 0;
 		cap = CONN_IN_MAX;
 	}
 	if (len == cap) {
-		/* The parser decides before this; be safe anyway. */
-		conn_error(c, 431, 1);
+		/* The head outgrew every limit without a verdict. */
+		status_inc(env->st, STATUS_HEADERS_TOO_LARGE);
+		conn_error(c, 431, 1, false);
 		c->in_len = 0;
 		return conn_run(c, NULL, 0);
 	}
+	old = len;
 	do
 		n = read(c->fd, buf + len, cap - len);
 	while (n == -1 && errno == EINTR);
@@ -376,6 +395,17 @@ conn_on_read(struct conn *c)
 		conn_start_deadline(c);
 		conn_set_timer_at(c, &c->deadline);
 	}
+	/*
+	 * A partial head is worth parsing again only once a line has ended,
+	 * or once the request line has passed its limit (414).  Otherwise a
+	 * client sending a byte at a time would make each byte cost a parse
+	 * of all the bytes before it.
+	 */
+	if (old > 0 && c->discard == 0 &&
+	    memchr(buf + old, '\n', (size_t)n) == NULL &&
+	    !(old <= HTTP_MAX_LEADING + HTTP_MAX_REQUEST_LINE &&
+	    len > HTTP_MAX_LEADING + HTTP_MAX_REQUEST_LINE))
+		return 0;
 	return conn_run(c, buf, len);
 }
 
@@ -416,14 +446,14 @@ conn_run(struct conn *c, char *buf, size_t len)
 			/* Blocked: wait to write; sent: go on from c->in. */
 			return conn_settle(c);
 		}
-		n = http_parse_request(buf + off, len - off, &env->req);
+		n = http_parse_request(buf + off, len - off, env->req);
 		if (n == HTTP_PARSE_INCOMPLETE) {
 			c->got_bytes = true;
 			break;
 		}
 		if (n == HTTP_PARSE_BAD) {
 			conn_take_pend(c);
-			switch (env->req.status) {
+			switch (env->req->status) {
 			case 414:
 				status_inc(env->st, STATUS_URI_TOO_LONG);
 				break;
@@ -434,8 +464,8 @@ conn_run(struct conn *c, char *buf, size_t len)
 				status_inc(env->st, STATUS_BAD_REQUESTS);
 				break;
 			}
-			conn_error(c, env->req.status, 1);
-			conn_log(c, &env->req, env->req.status, 0);
+			conn_error(c, env->req->status, 1, false);
+			conn_log(c, env->req, env->req->status, 0);
 			off = len;
 			break;
 		}
@@ -444,13 +474,13 @@ conn_run(struct conn *c, char *buf, size_t len)
 		 * send timer, so /sleep starts only with nothing queued: it is
 		 * parsed again once what is ahead of it is out.
 		 */
-		if (conn_is_sleep(c, &env->req) &&
+		if (conn_is_sleep(c, env->req) &&
 		    (env->out_len > 0 || c->pend != NULL))
 			break;
 		off += (size_t)n;
 		c->got_bytes = false;
 		c->deadline_set = false;
-		if (conn_answer(c, &env->req) == -1)
+		if (conn_answer(c, env->req) == -1)
 			return -1;
 	}
 	if (c->close_after)
@@ -483,13 +513,15 @@ conn_answer(struct conn *c, struct http_request *req)
 		req->keep_alive = false;
 	if (req->chunked) {
 		/* Bodies we cannot delimit yet: refuse and close. */
-		conn_error(c, 411, req->minor);
+		conn_error(c, 411, req->minor,
+		    req->method == HTTP_METHOD_HEAD);
 		conn_log(c, req, 411, 0);
 		return 0;
 	}
 	if (req->has_content_length && req->content_length > conf->max_body) {
 		status_inc(env->st, STATUS_BODY_TOO_LARGE);
-		conn_error(c, 413, req->minor);
+		conn_error(c, 413, req->minor,
+		    req->method == HTTP_METHOD_HEAD);
 		conn_log(c, req, 413, 0);
 		return 0;
 	}
@@ -506,23 +538,35 @@ conn_answer(struct conn *c, struct http_request *req)
 	}
 	serve_request(env->serve, req, NULL, env->out + env->out_len,
 	    CONN_OUT_SCRATCH - env->out_len, &res);
-	env->out_len += res.head_len;
-	if (res.body == SERVE_BODY_MEM) {
-		c->pend = res.mem;
-		c->pend_len = (size_t)res.len;
-	} else if (res.body == SERVE_BODY_FILE) {
-		c->body_fd = res.fd;
-		c->body_off = res.off;
-		c->body_left = res.len;
-		c->body_ref = res.ref;
-	}
-	if (res.close) {
-		c->close_after = true;
-		c->linger_after = res.status >= 400;
-	}
+	conn_queue(c, &res);
 	conn_log(c, req, res.status, res.body != SERVE_BODY_NONE ?
 	    res.len : 0);
 	return 0;
+}
+
+/*
+ * Take an answer built in the scratch output into the connection: its
+ * head is already there; a small body becomes the pending slice, a large
+ * one the sendfile job; a closing answer marks the connection.
+ */
+static void
+conn_queue(struct conn *c, const struct serve_response *res)
+{
+	c->env->out_len += res->head_len;
+	if (res->body == SERVE_BODY_MEM) {
+		c->pend = res->mem;
+		c->pend_len = (size_t)res->len;
+	} else if (res->body == SERVE_BODY_FILE) {
+		c->body_fd = res->fd;
+		c->body_off = res->off;
+		c->body_left = res->len;
+		c->body_ref = res->ref;
+	}
+	if (res->close) {
+		c->close_after = true;
+		/* After an error the client may still be sending: drain. */
+		c->linger_after = res->status >= 400 && res->status != 408;
+	}
 }
 
 /*
@@ -530,21 +574,16 @@ conn_answer(struct conn *c, struct http_request *req)
  * the client reads it rather than a reset).
  */
 static void
-conn_error(struct conn *c, int status, int minor)
+conn_error(struct conn *c, int status, int minor, bool head_only)
 {
 	struct conn_env		*env = c->env;
 	struct serve_response	 res;
 
 	conn_take_pend(c);
-	serve_error(env->serve, status, minor, false, false,
+	serve_error(env->serve, status, minor, false, head_only,
 	    env->out + env->out_len, CONN_OUT_SCRATCH - env->out_len, &res);
-	env->out_len += res.head_len;
-	if (res.body == SERVE_BODY_MEM) {
-		c->pend = res.mem;
-		c->pend_len = (size_t)res.len;
-	}
+	conn_queue(c, &res);
 	c->close_after = true;
-	c->linger_after = status != 408;
 	c->discard = 0;
 }
 
@@ -570,10 +609,12 @@ conn_take_pend(struct conn *c)
 static int
 conn_keep_input(struct conn *c, const char *p, size_t len)
 {
+	size_t	 cap = CONN_IN_INIT;
+
 	if (len == 0) {
 		free(c->in);
 		c->in = NULL;
-		c->in_len = 0;
+		c->in_len = c->in_cap = 0;
 		return 0;
 	}
 	if (c->in != NULL) {
@@ -582,14 +623,59 @@ conn_keep_input(struct conn *c, const char *p, size_t len)
 		c->in_len = len;
 		return 0;
 	}
-	if ((c->in = malloc(CONN_IN_MAX)) == NULL) {
+	/* Sized to what is kept, grown as more comes (conn_grow_input). */
+	while (cap < len)
+		cap *= 2;
+	if (cap > CONN_IN_MAX)
+		cap = CONN_IN_MAX;
+	if ((c->in = malloc(cap)) == NULL) {
 		log_warnx("%s: out of memory for input", c->peer);
 		conn_close(c);
 		return -1;
 	}
 	memcpy(c->in, p, len);
 	c->in_len = len;
+	c->in_cap = cap;
 	return 0;
+}
+
+/*
+ * Double a full input buffer, up to CONN_IN_MAX (at which conn_on_read
+ * answers 431).  Returns 0, or -1 if the connection was closed.
+ */
+static int
+conn_grow_input(struct conn *c)
+{
+	size_t	 cap = c->in_cap * 2;
+	char	*p;
+
+	if (c->in_cap >= CONN_IN_MAX)
+		return 0;
+	if (cap > CONN_IN_MAX)
+		cap = CONN_IN_MAX;
+	if ((p = realloc(c->in, cap)) == NULL) {
+		log_warnx("%s: out of memory for input", c->peer);
+		conn_close(c);
+		return -1;
+	}
+	c->in = p;
+	c->in_cap = cap;
+	return 0;
+}
+
+/*
+ * Whether the client has sent bytes we have not read (or a body we were
+ * dropping): closing over them would make the kernel send a reset, which
+ * can destroy the end of our answer at the client (RFC 9112 9.6).
+ */
+static bool
+conn_has_input(struct conn *c)
+{
+	int	 n = 0;
+
+	if (c->discard > 0 || c->in_len > 0)
+		return true;
+	return ioctl(c->fd, FIONREAD, &n) == 0 && n > 0;
 }
 
 /*
@@ -723,7 +809,7 @@ conn_settle(struct conn *c)
 		return 0;
 	}
 	if (c->close_after) {
-		if (!c->linger_after) {
+		if (!c->linger_after && !conn_has_input(c)) {
 			conn_close(c);
 			return -1;
 		}
@@ -731,9 +817,10 @@ conn_settle(struct conn *c)
 		(void)shutdown(c->fd, SHUT_WR);
 		c->state = CONN_LINGERING;
 		c->close_after = false;
+		c->discard = 0;
 		free(c->in);
 		c->in = NULL;
-		c->in_len = 0;
+		c->in_len = c->in_cap = 0;
 		conn_set_io(c, EV_READ);
 		conn_set_timer_ms(c, CONN_LINGER_MS);
 		return 0;
@@ -768,7 +855,7 @@ conn_settle(struct conn *c)
 	/* Idle: hold no buffer while waiting. */
 	free(c->in);
 	c->in = NULL;
-	c->in_len = 0;
+	c->in_len = c->in_cap = 0;
 	c->state = CONN_IDLE;
 	c->deadline_set = false;
 	conn_set_io(c, EV_READ);
@@ -781,11 +868,12 @@ static void
 conn_sleep_done(struct conn *c)
 {
 	struct conn_env		*env = c->env;
-	struct http_request	*req = &env->req;
+	struct http_request	*req = env->req;
 	struct serve_response	 res;
 	int			 r;
 
-	memset(req, 0, offsetof(struct http_request, headers));
+	/* Nothing of the last request parsed on this worker may show. */
+	memset(req, 0, sizeof(*req));
 	req->method = c->sleep_head ? HTTP_METHOD_HEAD : HTTP_METHOD_GET;
 	req->minor = c->sleep_minor;
 	req->keep_alive = c->sleep_keep_alive && !env->draining;
@@ -796,18 +884,10 @@ conn_sleep_done(struct conn *c)
 		req->line.p = c->sleep_minor ? "GET /sleep HTTP/1.1" :
 		    "GET /sleep HTTP/1.0";
 	req->line.len = strlen(req->line.p);
+	env->out_len = 0;
 	serve_request(env->serve, req, "/", env->out, CONN_OUT_SCRATCH, &res);
-	env->out_len = res.head_len;
-	if (res.body == SERVE_BODY_MEM) {
-		c->pend = res.mem;
-		c->pend_len = (size_t)res.len;
-	} else if (res.body == SERVE_BODY_FILE) {
-		c->body_fd = res.fd;
-		c->body_off = res.off;
-		c->body_left = res.len;
-		c->body_ref = res.ref;
-	}
-	if (res.close || env->draining)
+	conn_queue(c, &res);
+	if (env->draining)
 		c->close_after = true;
 	conn_log(c, req, res.status, res.body != SERVE_BODY_NONE ?
 	    res.len : 0);
@@ -842,6 +922,7 @@ conn_set_io(struct conn *c, short what)
 	event_add(&c->ev_io, NULL);
 }
 
+/* Arm the timer ms milliseconds from now. */
 static void
 conn_set_timer_ms(struct conn *c, unsigned ms)
 {
@@ -893,16 +974,20 @@ conn_close(struct conn *c)
 		event_base_loopbreak(env->base);
 }
 
+/* The access-log line of an answer (and a trace line at -vv). */
 static void
 conn_log(struct conn *c, const struct http_request *req, int status,
     uint64_t bytes)
 {
 	struct log_access	 a;
+	char			 line[CONN_TRACE_LINE_MAX * 4 + 1];
 
-	if (log_is_enabled(LOG_LEVEL_TRACE))
-		log_trace("%s: %d %.*s", c->peer, status,
-		    (int)(req->line.len > 200 ? 200 : req->line.len),
-		    req->line.p);
+	if (log_is_enabled(LOG_LEVEL_TRACE)) {
+		log_escape(line, sizeof(line), req->line.p,
+		    req->line.len > CONN_TRACE_LINE_MAX ? CONN_TRACE_LINE_MAX :
+		    req->line.len);
+		log_trace("%s: %d %s", c->peer, status, line);
+	}
 	if (!log_access_enabled())
 		return;
 	memset(&a, 0, sizeof(a));
@@ -919,6 +1004,7 @@ conn_log(struct conn *c, const struct http_request *req, int status,
 	log_access_write(&a);
 }
 
+/* Now, on the clock the deadlines use. */
 static void
 conn_now(struct timespec *ts)
 {
@@ -946,10 +1032,11 @@ static bool
 conn_is_sleep(const struct conn *c, const struct http_request *req)
 {
 	const struct http_slice	*p = &req->path;
+	size_t			 n = sizeof(CONN_SLEEP_PATH) - 1;
 
 	if (c->env->conf->sleep_ms == 0 || (req->method != HTTP_METHOD_GET &&
 	    req->method != HTTP_METHOD_HEAD))
 		return false;
-	return (p->len == 6 && memcmp(p->p, "/sleep", 6) == 0) ||
-	    (p->len > 6 && memcmp(p->p, "/sleep?", 7) == 0);
+	return p->len >= n && memcmp(p->p, CONN_SLEEP_PATH, n) == 0 &&
+	    (p->len == n || p->p[n] == '?');
 }

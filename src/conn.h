@@ -21,21 +21,23 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "http.h"
-
 struct conf;
 struct conn;
 struct event_base;
+struct http_request;
 struct mime;
 struct serve;
 struct status;
 
-#define CONN_IN_MAX		(HTTP_MAX_HEAD + 1024)	/* per connection */
+#define CONN_IN_INIT		2048	/* a connection's first input buffer */
+#define CONN_IN_MAX		(32 * 1024) /* its largest; > HTTP_MAX_HEAD */
 #define CONN_OUT_SCRATCH	(64 * 1024)	/* a worker's batch of heads */
 #define CONN_SENDFILE_CHUNK	(512 * 1024)	/* per sendfile call */
 #define CONN_WRITE_BUDGET	(2 * 1024 * 1024) /* per callback, fairness */
 #define CONN_LINGER_MS		2000	/* drain after an error, at most */
 #define CONN_LINGER_BYTES	(1024 * 1024)
+#define CONN_SLEEP_PATH		"/sleep"	/* the demo slow route */
+#define CONN_TRACE_LINE_MAX	200	/* request-line bytes in a trace */
 
 TAILQ_HEAD(conn_list, conn);
 
@@ -54,7 +56,7 @@ struct conn_env {
 	char			*in;		/* scratch: a read before a copy */
 	char			*out;		/* scratch: heads, small bodies */
 	size_t			 out_len;
-	struct http_request	 req;		/* the request being answered */
+	struct http_request	*req;		/* the request being answered */
 };
 
 /*

@@ -134,10 +134,11 @@ feeder_fit_budget(struct conf *c, char *err, size_t errlen)
 }
 
 struct feeder *
-feeder_create(struct event_base *base, const struct conf *conf,
-    struct pool *pool, struct status *st, char *err, size_t errlen)
+feeder_create(const struct conf *conf, struct pool *pool, struct status *st,
+    char *err, size_t errlen)
 {
 	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	struct event_base	*base;
 	struct feeder		*f;
 	size_t			 i;
 	int			 fd;
@@ -146,13 +147,18 @@ feeder_create(struct event_base *base, const struct conf *conf,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	f->base = base;
+	f->efd = -1;
+	if ((base = f->base = event_base_new()) == NULL) {
+		snprintf(err, errlen, "cannot create the feeder's event base");
+		goto fail;
+	}
 	f->conf = conf;
 	f->pool = pool;
 	f->st = st;
-	f->efd = -1;
-	f->resume_at = conf->max_conns - (conf->max_conns / 10 > 0 ?
-	    conf->max_conns / 10 : 1);
+	f->resume_at = (unsigned)((uint64_t)conf->max_conns *
+	    FEEDER_RESUME_PCT / 100);
+	if (f->resume_at >= conf->max_conns)
+		f->resume_at = conf->max_conns - 1;
 	for (i = 0; i < conf->nlisten; i++) {
 		fd = feeder_listen(&conf->listen[i], conf->backlog, err,
 		    errlen);
@@ -270,9 +276,15 @@ feeder_destroy(struct feeder *f)
 		event_free(f->ev_deadline);
 	if (f->efd != -1)
 		close(f->efd);
+	if (f->base != NULL)
+		event_base_free(f->base);
 	free(f);
 }
 
+/*
+ * One accepted socket (libevent calls this in its accept loop): count it,
+ * queue it to a worker, and close the gate at the batch size or the cap.
+ */
 static void
 feeder_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -295,7 +307,7 @@ feeder_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		f->cap_paused = true;
 		atomic_store(&f->st->accept_paused, true);
 		status_inc(f->st, STATUS_CAP_PAUSES);
-		if (now.tv_sec - f->last_cap_log >= 60 ||
+		if (now.tv_sec - f->last_cap_log >= FEEDER_LOG_INTERVAL ||
 		    f->last_cap_log == 0) {
 			f->last_cap_log = now.tv_sec;
 			log_info("accept paused: %llu connections open "
@@ -310,6 +322,11 @@ feeder_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		feeder_check_cap(f);
 }
 
+/*
+ * accept(2) failed with an error libevent does not retry (EMFILE, ENFILE,
+ * ENOBUFS, ENOMEM): pause every listener and retry on a timer, rather
+ * than spin on a listening socket that stays readable.
+ */
 static void
 feeder_error_cb(struct evconnlistener *lev, void *arg)
 {
@@ -321,7 +338,8 @@ feeder_error_cb(struct evconnlistener *lev, void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	f->fd_paused = true;
 	status_inc(f->st, STATUS_FD_PAUSES);
-	if (now.tv_sec - f->last_fd_log >= 60 || f->last_fd_log == 0) {
+	if (now.tv_sec - f->last_fd_log >= FEEDER_LOG_INTERVAL ||
+	    f->last_fd_log == 0) {
 		f->last_fd_log = now.tv_sec;
 		log_warnx("accept paused: %s: %s; retrying every %d ms",
 		    err == EMFILE || err == ENFILE ? "out of file descriptors" :
@@ -366,6 +384,7 @@ feeder_bell_cb(evutil_socket_t fd, short what, void *arg)
 		feeder_check_cap(f);
 }
 
+/* The EMFILE retry timer: try accepting again. */
 static void
 feeder_retry_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -375,6 +394,7 @@ feeder_retry_cb(evutil_socket_t fd, short what, void *arg)
 	feeder_update(f);
 }
 
+/* --shutdown-timeout has passed since SIGTERM: close what is left. */
 static void
 feeder_deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -385,6 +405,10 @@ feeder_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	pool_broadcast(f->pool, POOL_CTL_CLOSE);
 }
 
+/*
+ * SIGTERM/SIGINT: stop accepting, let the workers drain, arm the
+ * shutdown deadline; a second one closes everything at once.
+ */
 static void
 feeder_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -485,6 +509,7 @@ feeder_listen(const struct conf_listen *l, unsigned backlog, char *err,
 	return fd;
 }
 
+/* "1.2.3.4:80" or "[::1]:80" for a log line. */
 static void
 feeder_addr(const struct sockaddr *sa, char *buf, size_t len)
 {

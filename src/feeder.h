@@ -14,7 +14,6 @@
 #include <stddef.h>
 
 struct conf;
-struct event_base;
 struct feeder;
 struct pool;
 struct status;
@@ -22,7 +21,9 @@ struct status;
 #define FEEDER_BATCH		64	/* accepts per loop pass, at most */
 #define FEEDER_RETRY_MS		500	/* after EMFILE/ENFILE */
 #define FEEDER_FIXED_FDS	24	/* std fds, logs, event bases, slack */
-#define FEEDER_FDS_PER_WORKER	3	/* epoll, doorbell, base notify */
+#define FEEDER_FDS_PER_WORKER	3	/* epoll, doorbell, docroot */
+#define FEEDER_RESUME_PCT	90	/* accept resumes below this % of the cap */
+#define FEEDER_LOG_INTERVAL	60	/* seconds between repeated pause logs */
 
 /*
  * Raise the soft RLIMIT_NOFILE to the hard one, then fit the descriptor
@@ -34,11 +35,13 @@ struct status;
 int		 feeder_fit_budget(struct conf *, char *err, size_t errlen);
 
 /*
- * Bind and listen on every conf->listen address (SO_REUSEADDR, IPV6_V6ONLY,
- * backlog conf->backlog) on base.  Returns NULL with a reason in err.
+ * Create the feeder's event base (after pool_create, which readies
+ * libevent for threads) and bind and listen on every conf->listen address
+ * (SO_REUSEADDR, IPV6_V6ONLY, backlog conf->backlog).  Returns NULL with
+ * a reason in err.
  */
-struct feeder	*feeder_create(struct event_base *, const struct conf *,
-		    struct pool *, struct status *, char *err, size_t errlen);
+struct feeder	*feeder_create(const struct conf *, struct pool *,
+		    struct status *, char *err, size_t errlen);
 
 /*
  * Write the port file if asked, log the addresses, and run the loop until

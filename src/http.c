@@ -23,8 +23,18 @@
 
 #include "http.h"
 
+/* A bounded appender for response heads (see http_write_head). */
+struct http_out {
+	char	*p;
+	size_t	 len, cap;
+	int	 over;
+};
+
 static const char *http_find_eol(const char *, const char *);
 static int	 http_is_tchar(unsigned char);
+static void	 http_put(struct http_out *, const char *, size_t);
+static void	 http_puts(struct http_out *, const char *);
+static void	 http_putu(struct http_out *, uint64_t);
 static int	 http_parse_method(struct http_request *);
 static int	 http_parse_target(struct http_request *);
 static int	 http_parse_version(const char *, size_t, int *);
@@ -221,15 +231,10 @@ http_format_date(time_t t, char *buf)
 }
 
 /*
- * The head is built with a bounded appender rather than snprintf: it runs
- * once per response, so it is on the hot path.
+ * Append n bytes, or mark the head as not fitting.  The head is built with
+ * this appender rather than snprintf: it runs once per response, so it is
+ * on the hot path.
  */
-struct http_out {
-	char	*p;
-	size_t	 len, cap;
-	int	 over;
-};
-
 static void
 http_put(struct http_out *o, const char *s, size_t n)
 {
@@ -241,12 +246,14 @@ http_put(struct http_out *o, const char *s, size_t n)
 	o->len += n;
 }
 
+/* Append a NUL-terminated string. */
 static void
 http_puts(struct http_out *o, const char *s)
 {
 	http_put(o, s, strlen(s));
 }
 
+/* Append v in decimal. */
 static void
 http_putu(struct http_out *o, uint64_t v)
 {
@@ -313,16 +320,37 @@ http_find_eol(const char *p, const char *end)
 	return memchr(p, '\n', (size_t)(end - p));
 }
 
-/* RFC 9110 section 5.6.2: tchar. */
+/*
+ * RFC 9110 section 5.6.2: tchar.  A table, since header names are
+ * checked byte by byte on every request.
+ */
 static int
 http_is_tchar(unsigned char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	static const unsigned char	 tchar[256] = {
+		['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1,
+		['\''] = 1, ['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1,
+		['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
+		['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+		['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+		['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1,
+		['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+		['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1,
+		['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+		['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1,
+		['Z'] = 1,
+		['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,
+		['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+		['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1,
+		['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+		['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1,
+		['z'] = 1,
+	};
+
+	return tchar[c];
 }
 
+/* Set req->method from req->method_name (OTHER for unknown tokens). */
 static int
 http_parse_method(struct http_request *req)
 {
@@ -408,16 +436,20 @@ http_parse_target(struct http_request *req)
 	return 0;
 }
 
-/* 0 for HTTP/1.0 and HTTP/1.1 (minor set), 505 for other versions, 400. */
+/*
+ * 0 for HTTP/1.x (minor set: 0, or 1 for 1.1 and any later 1.x, which
+ * RFC 9110 section 2.5 says to treat as the highest 1.x we speak), 505
+ * for another major version, 400 for a malformed one.
+ */
 static int
 http_parse_version(const char *v, size_t len, int *minor)
 {
 	if (len != 8 || memcmp(v, "HTTP/", 5) != 0 || v[6] != '.' ||
 	    v[5] < '0' || v[5] > '9' || v[7] < '0' || v[7] > '9')
 		return 400;
-	if (v[5] != '1' || (v[7] != '0' && v[7] != '1'))
+	if (v[5] != '1')
 		return 505;
-	*minor = v[7] - '0';
+	*minor = v[7] == '0' ? 0 : 1;
 	return 0;
 }
 

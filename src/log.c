@@ -5,12 +5,13 @@
  *
  * Every line is formatted on the caller's stack and written with a single
  * write(2), so lines from different threads never interleave and no lock
- * is needed.  A loop must never stall on a log: when a sink is a pipe, a
- * socket or a terminal, the log writes to a descriptor of its own opened
- * with O_NONBLOCK through /proc/self/fd (a new open file description, so
- * the shared one the parent gave us keeps its flags), and a line that
- * would block is dropped and counted.  A regular file is appended to
- * directly: writes to the page cache are the accepted exception.
+ * is needed.  A loop must never stall on a log: a socket sink (journald's
+ * stream under systemd) is written with send(MSG_DONTWAIT); a pipe or a
+ * terminal through a descriptor of its own opened with O_NONBLOCK via
+ * /proc/self/fd (a new open file description, so the shared one the
+ * parent gave us keeps its flags).  A line that would block is dropped
+ * and counted.  A regular file is appended to directly: writes to the
+ * page cache are the accepted exception.
  *
  * The globals here (the descriptors and the level) are set on the main
  * thread before any other thread starts and only read afterwards.
@@ -18,6 +19,7 @@
 
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -36,11 +38,13 @@
 static int		 log_level = LOG_LEVEL_INFO;
 static int		 log_fd = STDERR_FILENO;
 static int		 log_fd_owned;
+static int		 log_fd_sock;
 static int		 log_access_fd = -1;
+static int		 log_access_sock;
 static atomic_ullong	 log_drops;
 
-static int	 log_sink(int);
-static void	 log_emit(int, const char *, size_t);
+static int	 log_sink(int, int *);
+static void	 log_emit(int, int, const char *, size_t);
 static void	 log_vwrite(enum log_level, const char *, int, const char *,
 		    va_list);
 
@@ -52,7 +56,7 @@ log_init(int verbose)
 	log_level = LOG_LEVEL_INFO + verbose;
 	if (log_level > LOG_LEVEL_TRACE)
 		log_level = LOG_LEVEL_TRACE;
-	fd = log_sink(STDERR_FILENO);
+	fd = log_sink(STDERR_FILENO, &log_fd_sock);
 	if (fd != STDERR_FILENO) {
 		log_fd = fd;
 		log_fd_owned = 1;
@@ -66,13 +70,13 @@ log_open_access(const char *path)
 	int	 fd;
 
 	if (strcmp(path, "-") == 0) {
-		log_access_fd = log_sink(STDOUT_FILENO);
+		log_access_fd = log_sink(STDOUT_FILENO, &log_access_sock);
 		return 0;
 	}
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (fd == -1)
 		return -1;
-	log_access_fd = log_sink(fd);
+	log_access_fd = log_sink(fd, &log_access_sock);
 	if (log_access_fd != fd)
 		close(fd);
 	return 0;
@@ -260,22 +264,28 @@ log_access_write(const struct log_access *a)
 		n = sizeof(line) - 1;
 		line[n - 1] = '\n';
 	}
-	log_emit(log_access_fd, line, (size_t)n);
+	log_emit(log_access_fd, log_access_sock, line, (size_t)n);
 }
 
 /*
  * Return a descriptor for writing to fd without ever blocking a loop:
- * fd itself for a regular file, else a non-blocking descriptor of its own.
+ * fd itself for a regular file or a socket (*sock set: written with
+ * MSG_DONTWAIT), else a non-blocking descriptor of its own.
  */
 static int
-log_sink(int fd)
+log_sink(int fd, int *sock)
 {
 	struct stat	 sb;
 	char		 path[64];
 	int		 nfd;
 
+	*sock = 0;
 	if (fstat(fd, &sb) == -1 || S_ISREG(sb.st_mode))
 		return fd;
+	if (S_ISSOCK(sb.st_mode)) {
+		*sock = 1;
+		return fd;
+	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	nfd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (nfd == -1)
@@ -283,18 +293,21 @@ log_sink(int fd)
 	return nfd;
 }
 
+/* One write of a whole line; a line that would block is dropped. */
 static void
-log_emit(int fd, const char *buf, size_t len)
+log_emit(int fd, int sock, const char *buf, size_t len)
 {
 	ssize_t	 n;
 
 	do
-		n = write(fd, buf, len);
+		n = sock ? send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) :
+		    write(fd, buf, len);
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
 		atomic_fetch_add(&log_drops, 1);
 }
 
+/* Format one error-log line with its level tag and emit it. */
 static void
 log_vwrite(enum log_level level, const char *tag, int err, const char *fmt,
     va_list ap)
@@ -319,5 +332,5 @@ log_vwrite(enum log_level level, const char *tag, int err, const char *fmt,
 		n = sizeof(line) - 1;
 		line[n - 1] = '\n';
 	}
-	log_emit(log_fd, line, (size_t)n);
+	log_emit(log_fd, log_fd_sock, line, (size_t)n);
 }

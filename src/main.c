@@ -22,9 +22,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <event2/event.h>
-#include <event2/thread.h>
-
 #include "conf.h"
 #include "feeder.h"
 #include "log.h"
@@ -43,7 +40,6 @@ main(int argc, char **argv)
 {
 	static struct conf	 conf;
 	static struct status	 st;
-	struct event_base	*base = NULL;
 	struct pool		*pool = NULL;
 	struct feeder		*feeder = NULL;
 	struct mime		*mime = NULL;
@@ -67,8 +63,6 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	main_root(&conf);
 
-	if (evthread_use_pthreads() == -1)
-		fatalx("libevent has no pthreads support");
 	if (feeder_fit_budget(&conf, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if ((mime = mime_load(NULL)) == NULL)
@@ -76,13 +70,11 @@ main(int argc, char **argv)
 	if (conf.access_log[0] != '\0' && log_open_access(conf.access_log) ==
 	    -1)
 		fatal("--access-log: cannot open \"%s\"", conf.access_log);
-	if ((base = event_base_new()) == NULL)
-		fatalx("cannot create the feeder's event base");
 	if ((pool = pool_create(&conf, mime, &st, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		goto out;
 	}
-	feeder = feeder_create(base, &conf, pool, &st, err, sizeof(err));
+	feeder = feeder_create(&conf, pool, &st, err, sizeof(err));
 	if (feeder == NULL) {
 		log_warnx("%s", err);
 		goto out;
@@ -115,8 +107,6 @@ main(int argc, char **argv)
  out:
 	feeder_destroy(feeder);
 	pool_destroy(pool);
-	if (base != NULL)
-		event_base_free(base);
 	mime_destroy(mime);
 	log_close();
 	return rc;

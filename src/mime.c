@@ -182,6 +182,7 @@ mime_lookup(const struct mime *m, const char *name)
 	return t != NULL ? t : MIME_DEFAULT_TYPE;
 }
 
+/* qsort order: extension without case, then file order. */
 static int
 mime_cmp(const void *a, const void *b)
 {
@@ -194,6 +195,7 @@ mime_cmp(const void *a, const void *b)
 	return (x->type > y->type) - (x->type < y->type);
 }
 
+/* Binary search of a sorted table; the first of equal entries, or NULL. */
 static const char *
 mime_search(const struct mime_entry *v, size_t n, const char *ext)
 {

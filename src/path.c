@@ -107,12 +107,42 @@ path_resolve(const char *target, size_t len, char *out, size_t outlen,
 	return PATH_OK;
 }
 
+size_t
+path_encode(const char *in, char *out, size_t outlen)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	size_t			 o = 0;
+	unsigned char		 c;
+
+	for (; *in != '\0'; in++) {
+		c = (unsigned char)*in;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~/!$&'()*+,;=:@",
+		    c) != NULL) {
+			if (o + 1 >= outlen)
+				return 0;
+			out[o++] = (char)c;
+		} else {
+			if (o + 3 >= outlen)
+				return 0;
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 0xf];
+		}
+	}
+	if (o >= outlen)
+		return 0;
+	out[o] = '\0';
+	return o;
+}
+
 int
 path_status(enum path_result r)
 {
 	return r == PATH_TOO_LONG ? 404 : 400;
 }
 
+/* The value of hex digit c, or -1. */
 static int
 path_hex(char c)
 {

@@ -33,6 +33,14 @@ enum path_result path_resolve(const char *target, size_t len, char *out,
 		    size_t outlen, bool *dir);
 
 /*
+ * Percent-encode a decoded path for a URL (a Location field): bytes other
+ * than unreserved characters, '/' and the sub-delims, ':' and '@' become
+ * %XX.  Writes a NUL-terminated string into out (outlen bytes).  Returns
+ * its length, or 0 if it does not fit.  Any thread.
+ */
+size_t		 path_encode(const char *in, char *out, size_t outlen);
+
+/*
  * The HTTP status for a result other than PATH_OK: 400, or 404 for a path
  * too long to name a file (the request line itself is bounded by http.c,
  * 414).

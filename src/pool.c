@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/thread.h>
 
 #include "conf.h"
 #include "conn.h"
@@ -108,6 +109,11 @@ pool_create(const struct conf *conf, const struct mime *mime,
 	p->st = st;
 	p->notify = -1;
 	atomic_init(&p->running, 0);
+	/* Before the first event base of the process (DESIGN.md). */
+	if (evthread_use_pthreads() == -1) {
+		snprintf(err, errlen, "libevent has no pthreads support");
+		goto fail;
+	}
 	if ((cfg = event_config_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -381,6 +387,7 @@ pool_closed_cb(void *arg)
 		pool_ring(p->notify);
 }
 
+/* Ring an eventfd doorbell; never blocks. */
 static void
 pool_ring(int efd)
 {

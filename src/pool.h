@@ -28,7 +28,8 @@ enum pool_ctl {
 
 /*
  * Create `conf->workers` workers (event bases, file caches, inboxes), no
- * thread yet.  Returns NULL with a reason in err.  Main thread.
+ * thread yet; readies libevent for threads first, so it comes before any
+ * other event base.  Returns NULL with a reason in err.  Main thread.
  */
 struct pool	*pool_create(const struct conf *, const struct mime *,
 		    struct status *, char *err, size_t errlen);
@@ -56,7 +57,10 @@ int		 pool_start(struct pool *, char *err, size_t errlen);
 int		 pool_dispatch(struct pool *, int fd, const struct sockaddr *,
 		    socklen_t, const struct timespec *accepted);
 
-/* Ring the doorbell of every worker given sockets since the last flush. */
+/*
+ * Ring the doorbell of every worker given sockets since the last flush.
+ * Feeder only.
+ */
 void		 pool_flush(struct pool *);
 
 /* Send a control message to every worker.  Feeder only. */

@@ -62,6 +62,7 @@ struct open_how {
 
 #define SERVE_OPEN_FLAGS	(O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
 #define SERVE_ERRBODY_MAX	512
+#define SERVE_BUCKETS_MIN	16	/* hash buckets; twice the entries */
 
 struct serve_entry {
 	char				*key;		/* path relative to the root */
@@ -93,16 +94,23 @@ struct serve {
 	time_t			 date_t;
 	char			 date[HTTP_DATE_LEN + 1];
 	char			 errbody[SERVE_ERRBODY_MAX];
-	char			 location[PATH_OUT_MAX + 16];
+	char			 location[SERVE_LOCATION_MAX];
 	char			 pathbuf[PATH_OUT_MAX + 32];
+	struct serve_entry	 oom;		/* stands in when out of memory */
 };
 
 static struct serve_entry *serve_lookup(struct serve *, const char *);
+static void	 serve_fill(struct serve_entry *, int);
+static bool	 serve_same(const struct serve_entry *, int,
+		    const struct stat *);
 static void	 serve_unlink(struct serve *, struct serve_entry *);
 static void	 serve_free(struct serve_entry *);
 static int	 serve_open(struct serve *, const char *);
 static int	 serve_open_walk(struct serve *, const char *);
 static int	 serve_errno_status(struct serve *, int);
+static void	 serve_redirect(struct serve *, const struct http_request *,
+		    const char *, size_t, char *, size_t,
+		    struct serve_response *);
 static void	 serve_file(struct serve *, const struct http_request *,
 		    struct serve_entry *, const char *, char *, size_t,
 		    struct serve_response *);
@@ -117,7 +125,7 @@ serve_create(const struct conf *conf, const char *root,
     char *err, size_t errlen)
 {
 	struct serve	*s;
-	size_t		 buckets = 16;
+	size_t		 buckets = SERVE_BUCKETS_MIN;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -173,11 +181,10 @@ serve_request(struct serve *s, const struct http_request *req,
 	static const char *const index_files[] = SERVE_INDEX_FILES;
 	struct serve_entry	*e, *ie;
 	const char		*target;
-	size_t			 tlen, i, qlen, plen;
+	size_t			 tlen, i, plen;
 	bool			 dir;
 	enum path_result	 pr;
 	int			 status;
-	const char		*q;
 
 	memset(res, 0, sizeof(*res));
 	res->fd = -1;
@@ -210,21 +217,7 @@ serve_request(struct serve *s, const struct http_request *req,
 	}
 	if (S_ISDIR(e->st.st_mode)) {
 		if (!dir) {
-			/* Redirect to the slash form, keeping the query. */
-			q = memchr(target, '?', tlen);
-			plen = q != NULL ? (size_t)(q - target) : tlen;
-			qlen = tlen - plen;
-			if (plen + qlen + 2 > sizeof(s->location)) {
-				serve_error(s, 414, req->minor, false, false,
-				    head, cap, res);
-				return;
-			}
-			memcpy(s->location, target, plen);
-			s->location[plen] = '/';
-			memcpy(s->location + plen + 1, target + plen, qlen);
-			s->location[plen + 1 + qlen] = '\0';
-			serve_head(s, res, 301, req, false, "text/html",
-			    0, 0, s->location, NULL, head, cap);
+			serve_redirect(s, req, target, tlen, head, cap, res);
 			return;
 		}
 		plen = strlen(s->pathbuf);
@@ -334,6 +327,36 @@ serve_date(struct serve *s)
 	return s->date;
 }
 
+/*
+ * 301 to the slash form of the directory in s->pathbuf.  Location is made
+ * from the decoded, confined path, percent-encoded, never from the raw
+ * target: "//host/../dir" must not become a redirect to another host.
+ * The query, if any, is kept as received.
+ */
+static void
+serve_redirect(struct serve *s, const struct http_request *req,
+    const char *target, size_t tlen, char *head, size_t cap,
+    struct serve_response *res)
+{
+	const char	*q = memchr(target, '?', tlen);
+	size_t		 qlen = q != NULL ? tlen - (size_t)(q - target) : 0;
+	size_t		 n;
+
+	s->location[0] = '/';
+	n = path_encode(s->pathbuf, s->location + 1, sizeof(s->location) - 1);
+	if ((n == 0 && s->pathbuf[0] != '\0') ||
+	    1 + n + 1 + qlen + 1 > sizeof(s->location)) {
+		serve_error(s, 414, req->minor, false,
+		    req->method == HTTP_METHOD_HEAD, head, cap, res);
+		return;
+	}
+	s->location[1 + n] = '/';
+	memcpy(s->location + 2 + n, q, qlen);
+	s->location[2 + n + qlen] = '\0';
+	serve_head(s, res, 301, req, false, "text/html", 0, 0, s->location,
+	    NULL, head, cap);
+}
+
 /* Fill res for a regular file entry e, named `name` (for its type). */
 static void
 serve_file(struct serve *s, const struct http_request *req,
@@ -386,30 +409,60 @@ serve_head(struct serve *s, struct serve_response *res, int status,
 	res->length = length;
 	res->close = !req->keep_alive;
 	res->head_len = http_write_head(head, cap, &h);
+	if (res->head_len == 0) {
+		/* Cannot happen with cap >= SERVE_HEAD_MAX; still answer. */
+		memset(&h, 0, sizeof(h));
+		h.status = 500;
+		h.has_length = true;
+		res->status = 500;
+		res->length = 0;
+		res->close = true;
+		res->body = SERVE_BODY_NONE;
+		res->head_len = http_write_head(head, cap, &h);
+	}
 }
 
 /*
  * The cache entry for `key`, opening the path on a miss or once the entry
- * is older than SERVE_CACHE_TTL.  Never NULL: an entry that could not be
- * allocated is stood in for by a static one that carries ENOMEM.
+ * is older than SERVE_CACHE_TTL.  An expired entry whose file is still the
+ * same (device, inode, size, mtime, type) is kept and trusted again, so a
+ * file that does not change keeps one descriptor however long it is
+ * served.  Never NULL: when no entry can be allocated, s->oom stands in,
+ * carrying ENOMEM.
  */
 static struct serve_entry *
 serve_lookup(struct serve *s, const char *key)
 {
-	static __thread struct serve_entry	 oom;
-	struct serve_entry			*e, *victim;
-	uint32_t				 h = serve_hash(key);
-	time_t					 now = time(NULL);
-	size_t					 got;
-	ssize_t					 n;
-	int					 fd;
+	struct serve_entry	*e, *victim;
+	struct stat		 sb;
+	uint32_t		 h = serve_hash(key);
+	time_t			 now = time(NULL);
+	int			 fd, err = 0;
 
 	for (e = s->table[h & s->mask]; e != NULL; e = e->next) {
 		if (e->hash == h && strcmp(e->key, key) == 0)
 			break;
 	}
+	if (e != NULL && now - e->opened < SERVE_CACHE_TTL &&
+	    now >= e->opened) {
+		TAILQ_REMOVE(&s->lru, e, lru);
+		TAILQ_INSERT_HEAD(&s->lru, e, lru);
+		return e;
+	}
+
+	memset(&sb, 0, sizeof(sb));
+	if ((fd = serve_open(s, key)) == -1)
+		err = errno;
+	else if (fstat(fd, &sb) == -1) {
+		err = errno;
+		close(fd);
+		fd = -1;
+	}
 	if (e != NULL) {
-		if (now - e->opened < SERVE_CACHE_TTL && now >= e->opened) {
+		if (serve_same(e, err, &sb)) {
+			if (fd != -1)
+				close(fd);
+			e->opened = now;
 			TAILQ_REMOVE(&s->lru, e, lru);
 			TAILQ_INSERT_HEAD(&s->lru, e, lru);
 			return e;
@@ -422,48 +475,31 @@ serve_lookup(struct serve *s, const char *key)
 	if ((e = calloc(1, sizeof(*e))) == NULL ||
 	    (e->key = strdup(key)) == NULL) {
 		free(e);
-		memset(&oom, 0, sizeof(oom));
-		oom.err = ENOMEM;
-		oom.fd = -1;
-		return &oom;
+		if (fd != -1)
+			close(fd);
+		memset(&s->oom, 0, sizeof(s->oom));
+		s->oom.err = ENOMEM;
+		s->oom.fd = -1;
+		return &s->oom;
 	}
 	e->hash = h;
 	e->fd = -1;
 	e->opened = now;
-	fd = serve_open(s, key);
-	if (fd == -1)
-		e->err = errno;
-	else if (fstat(fd, &e->st) == -1) {
-		e->err = errno;
+	e->err = err;
+	e->st = sb;
+	if (fd != -1 && S_ISREG(sb.st_mode))
+		serve_fill(e, fd);
+	else if (fd != -1)
 		close(fd);
-	} else if (!S_ISREG(e->st.st_mode))
-		close(fd);
-	else
-		e->fd = fd;
-	if (e->fd != -1 && e->st.st_size <= SERVE_SMALL_MAX &&
-	    e->st.st_size > 0 &&
-	    (e->mem = malloc((size_t)e->st.st_size)) != NULL) {
-		got = 0;
-		while (got < (size_t)e->st.st_size) {
-			n = pread(e->fd, e->mem + got,
-			    (size_t)e->st.st_size - got, (off_t)got);
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
-		/* A file that shrank while read is served as read. */
-		e->st.st_size = (off_t)got;
-	}
+	/* Transient errors are not remembered: stale at once. */
+	if (err == EMFILE || err == ENFILE || err == ENOMEM)
+		e->opened = now - SERVE_CACHE_TTL;
+
 	e->next = s->table[h & s->mask];
 	s->table[h & s->mask] = e;
 	TAILQ_INSERT_HEAD(&s->lru, e, lru);
 	e->linked = true;
 	s->n++;
-	/* Transient errors are not remembered: stale at once. */
-	if (e->err == EMFILE || e->err == ENFILE || e->err == ENOMEM)
-		e->opened = now - SERVE_CACHE_TTL;
 	while (s->n > s->max && s->n > 1 &&
 	    (victim = TAILQ_LAST(&s->lru, serve_lru)) != e) {
 		serve_unlink(s, victim);
@@ -473,6 +509,53 @@ serve_lookup(struct serve *s, const char *key)
 	return e;
 }
 
+/*
+ * Keep a regular file's bytes in memory when it is small (its descriptor
+ * is closed then: the bytes are all a response needs), else keep fd for
+ * sendfile.  Takes ownership of fd.
+ */
+static void
+serve_fill(struct serve_entry *e, int fd)
+{
+	size_t	 got = 0, size = (size_t)e->st.st_size;
+	ssize_t	 n;
+
+	if (e->st.st_size > SERVE_SMALL_MAX) {
+		e->fd = fd;
+		return;
+	}
+	if (size > 0 && (e->mem = malloc(size)) == NULL) {
+		e->fd = fd;	/* no memory: send it from the file */
+		return;
+	}
+	while (got < size) {
+		n = pread(fd, e->mem + got, size - got, (off_t)got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	/* A file that shrank while read is served as read. */
+	e->st.st_size = (off_t)got;
+	close(fd);
+}
+
+/* Whether opening the path again gave what entry e already holds. */
+static bool
+serve_same(const struct serve_entry *e, int err, const struct stat *sb)
+{
+	if (e->err != err)
+		return false;
+	if (err != 0)
+		return true;
+	return e->st.st_dev == sb->st_dev && e->st.st_ino == sb->st_ino &&
+	    e->st.st_size == sb->st_size && e->st.st_mode == sb->st_mode &&
+	    e->st.st_mtim.tv_sec == sb->st_mtim.tv_sec &&
+	    e->st.st_mtim.tv_nsec == sb->st_mtim.tv_nsec;
+}
+
+/* Take e out of the table and the LRU list; it is freed at its last pin. */
 static void
 serve_unlink(struct serve *s, struct serve_entry *e)
 {
@@ -492,6 +575,7 @@ serve_unlink(struct serve *s, struct serve_entry *e)
 	s->n--;
 }
 
+/* Free an unlinked, unpinned entry and close its descriptor. */
 static void
 serve_free(struct serve_entry *e)
 {

@@ -22,7 +22,8 @@ struct http_request;
 struct mime;
 struct status;
 
-#define SERVE_HEAD_MAX		1024	/* a response head fits in this */
+#define SERVE_LOCATION_MAX	2048	/* a redirect's Location; longer: 414 */
+#define SERVE_HEAD_MAX		(1024 + SERVE_LOCATION_MAX) /* a whole head */
 #define SERVE_SMALL_MAX		(16 * 1024)	/* bodies up to this: memory */
 #define SERVE_CACHE_TTL		1	/* seconds a cached open file is trusted */
 #define SERVE_ALLOW		"GET, HEAD"
@@ -75,7 +76,9 @@ void		 serve_request(struct serve *, const struct http_request *req,
 /*
  * Answer an error status with a small built-in page (404: the docroot's
  * 404.html if there is one) and "Connection: close" unless keep_alive.
- * `head_only` leaves the body out (HEAD).  Worker only.
+ * `head_only` leaves the body out (HEAD).  As with serve_request, a 404
+ * page larger than SERVE_SMALL_MAX comes as a FILE body that pins a cache
+ * entry, which the caller must serve_release.  Worker only.
  */
 void		 serve_error(struct serve *, int status, int minor,
 		    bool keep_alive, bool head_only, char *head, size_t cap,

@@ -446,7 +446,6 @@ static const struct bad_case bad_cases[] = {
 	    "Transfer-Encoding: chunked, gzip\r\n\r\n"), 501 },
 	{ "HTTP/2.0", S("GET / HTTP/2.0\r\nHost: h\r\n\r\n"), 505 },
 	{ "HTTP/3.0", S("GET / HTTP/3.0\r\nHost: h\r\n\r\n"), 505 },
-	{ "HTTP/1.2", S("GET / HTTP/1.2\r\nHost: h\r\n\r\n"), 505 },
 	{ "HTTP/0.9", S("GET / HTTP/0.9\r\n\r\n"), 505 },
 };
 
@@ -919,6 +918,24 @@ test_http_parse_request_method_case_sensitive(void **state)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		check_valid(*state, &cases[i]);
+}
+
+/*
+ * RFC 9110 section 2.5: a later 1.x minor version is processed as the
+ * highest 1.x the server speaks, 1.1; only another major version is 505.
+ */
+static void
+test_http_parse_request_later_minor_is_1_1(void **state)
+{
+	static const struct valid_case	 c = {
+		.name = "HTTP/1.2 is handled as 1.1",
+		.head = "GET / HTTP/1.2\r\nHost: h\r\n\r\n",
+		.method = HTTP_METHOD_GET, .method_name = "GET",
+		.target = "/", .path = "/", .minor = 1,
+		.nheaders = 1, .host = "h", .keep_alive = true
+	};
+
+	check_valid(*state, &c);
 }
 
 /*
@@ -1414,6 +1431,7 @@ main(void)
 		G(test_http_parse_request_prefixes_at_limits),
 		G(test_http_parse_request_prefixes_line_at_limit),
 		G(test_http_parse_request_method_case_sensitive),
+		G(test_http_parse_request_later_minor_is_1_1),
 		G(test_http_parse_request_absolute_form_needs_host),
 		G(test_http_parse_request_too_long_line),
 		G(test_http_parse_request_too_large_headers),

@@ -475,6 +475,42 @@ test_path_resolve_too_long_dots(void **state)
 	}
 }
 
+/* path_encode: what a Location field may carry, and only that. */
+static void
+test_path_encode_table(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*out;
+	} cases[] = {
+		{ "", "" },
+		{ "sub", "sub" },
+		{ "a/b.html", "a/b.html" },
+		{ "a b", "a%20b" },
+		{ "100%", "100%25" },
+		{ "q?x", "q%3Fx" },
+		{ "h#f", "h%23f" },
+		{ "\\evil", "%5Cevil" },
+		{ "quo\"te<>", "quo%22te%3C%3E" },
+		{ "\xc3\xa9t\xc3\xa9", "%C3%A9t%C3%A9" },
+		{ "~user/-._!$&'()*+,;=:@", "~user/-._!$&'()*+,;=:@" },
+		{ "\x01\x7f", "%01%7F" },
+	};
+	char	 out[64];
+	size_t	 i, n, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = path_encode(cases[i].in, out, sizeof(out));
+		assert_string_equal(out, cases[i].out);
+		assert_int_equal(n, strlen(cases[i].out));
+		/* Every buffer too small by one or more refuses. */
+		for (k = 0; k <= n; k++)
+			assert_int_equal(path_encode(cases[i].in, out, k), 0);
+		assert_int_equal(path_encode(cases[i].in, out, n + 1), n);
+	}
+}
+
 static void
 test_path_status_mapping(void **state)
 {
@@ -624,6 +660,7 @@ main(void)
 		G(test_path_resolve_too_long_at_max),
 		G(test_path_resolve_too_long_dots),
 		G(test_path_resolve_exhaustive_short),
+		cmocka_unit_test(test_path_encode_table),
 		cmocka_unit_test(test_path_status_mapping),
 #undef G
 	};
