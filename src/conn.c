@@ -110,6 +110,7 @@ static void	 conn_error(struct conn *, int, int, bool);
 static void	 conn_queue(struct conn *, const struct serve_response *);
 static int	 conn_grow_input(struct conn *);
 static bool	 conn_has_input(struct conn *);
+static bool	 conn_past_limit(const char *, size_t);
 static void	 conn_take_pend(struct conn *);
 static int	 conn_keep_input(struct conn *, const char *, size_t);
 static int	 conn_flush(struct conn *);
@@ -179,7 +180,6 @@ conn_create(struct conn_env *env, int fd, const struct sockaddr *sa,
 	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)sa;
 	char				 host[INET6_ADDRSTRLEN];
 	struct conn			*c;
-	int				 one = 1;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warnx("out of memory for a connection");
@@ -200,8 +200,6 @@ conn_create(struct conn_env *env, int fd, const struct sockaddr *sa,
 		snprintf(c->peer, sizeof(c->peer), "%s", host);
 	else
 		snprintf(c->peer, sizeof(c->peer), "-");
-	/* Responses are whole writes: Nagle would only delay them. */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
 	event_assign(&c->ev_io, env->base, fd, EV_READ | EV_PERSIST,
 	    conn_io_cb, c);
@@ -397,14 +395,13 @@ conn_on_read(struct conn *c)
 	}
 	/*
 	 * A partial head is worth parsing again only once a line has ended,
-	 * or once the request line has passed its limit (414).  Otherwise a
-	 * client sending a byte at a time would make each byte cost a parse
-	 * of all the bytes before it.
+	 * or once it has passed one of the parser's limits (which then gives
+	 * 414 or 431 at once).  Otherwise a client sending a byte at a time
+	 * would make each byte cost a parse of all the bytes before it.
 	 */
 	if (old > 0 && c->discard == 0 &&
 	    memchr(buf + old, '\n', (size_t)n) == NULL &&
-	    !(old <= HTTP_MAX_LEADING + HTTP_MAX_REQUEST_LINE &&
-	    len > HTTP_MAX_LEADING + HTTP_MAX_REQUEST_LINE))
+	    !conn_past_limit(buf, len))
 		return 0;
 	return conn_run(c, buf, len);
 }
@@ -661,6 +658,27 @@ conn_grow_input(struct conn *c)
 	c->in = p;
 	c->in_cap = cap;
 	return 0;
+}
+
+/*
+ * Whether a partial head has grown past the request-line limit (no line
+ * end yet) or the header-section limit (counted from the first line end),
+ * so that parsing it again gives a verdict.  memchr is cheap; a parse of
+ * the whole head on every byte would not be.
+ */
+static bool
+conn_past_limit(const char *buf, size_t len)
+{
+	const char	*lf;
+	size_t		 lead = 0;
+
+	while (lead < len && lead < HTTP_MAX_LEADING &&
+	    (buf[lead] == '\r' || buf[lead] == '\n'))
+		lead++;
+	lf = memchr(buf + lead, '\n', len - lead);
+	if (lf == NULL)
+		return len - lead > HTTP_MAX_REQUEST_LINE;
+	return len - (size_t)(lf + 1 - buf) > HTTP_MAX_HEADER_BYTES;
 }
 
 /*

@@ -21,6 +21,8 @@
 #include "path.h"
 
 static int	 path_hex(char);
+static size_t	 path_encode_keep(const char *, size_t, const char *, char *,
+		    size_t);
 
 enum path_result
 path_resolve(const char *target, size_t len, char *out, size_t outlen,
@@ -110,15 +112,33 @@ path_resolve(const char *target, size_t len, char *out, size_t outlen,
 size_t
 path_encode(const char *in, char *out, size_t outlen)
 {
+	return path_encode_keep(in, strlen(in), "-._~/!$&'()*+,;=:@", out,
+	    outlen);
+}
+
+size_t
+path_encode_query(const char *in, size_t len, char *out, size_t outlen)
+{
+	return path_encode_keep(in, len, "-._~/!$&'()*+,;=:@?%", out, outlen);
+}
+
+/*
+ * Copy in[0..len) to out, keeping letters, digits and the bytes in `keep`
+ * and writing every other byte as %XX.  0 if it does not fit.
+ */
+static size_t
+path_encode_keep(const char *in, size_t len, const char *keep, char *out,
+    size_t outlen)
+{
 	static const char	 hex[] = "0123456789ABCDEF";
-	size_t			 o = 0;
+	size_t			 o = 0, i;
 	unsigned char		 c;
 
-	for (; *in != '\0'; in++) {
-		c = (unsigned char)*in;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)in[i];
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("-._~/!$&'()*+,;=:@",
-		    c) != NULL) {
+		    (c >= '0' && c <= '9') || (c != '\0' &&
+		    strchr(keep, c) != NULL)) {
 			if (o + 1 >= outlen)
 				return 0;
 			out[o++] = (char)c;

@@ -41,6 +41,15 @@ enum path_result path_resolve(const char *target, size_t len, char *out,
 size_t		 path_encode(const char *in, char *out, size_t outlen);
 
 /*
+ * The same for a query (in[0..len), '?' included): existing %XX escapes,
+ * '?' and the characters path_encode keeps are kept; anything else a URI
+ * may not carry (a backslash, '"', '<', '{', ...) becomes %XX.  Returns
+ * the length written, or 0 if it does not fit.  Any thread.
+ */
+size_t		 path_encode_query(const char *in, size_t len, char *out,
+		    size_t outlen);
+
+/*
  * The HTTP status for a result other than PATH_OK: 400, or 404 for a path
  * too long to name a file (the request line itself is bounded by http.c,
  * 414).

@@ -340,21 +340,26 @@ serve_redirect(struct serve *s, const struct http_request *req,
 {
 	const char	*q = memchr(target, '?', tlen);
 	size_t		 qlen = q != NULL ? tlen - (size_t)(q - target) : 0;
-	size_t		 n;
+	size_t		 n, m = 0, room = sizeof(s->location);
 
 	s->location[0] = '/';
-	n = path_encode(s->pathbuf, s->location + 1, sizeof(s->location) - 1);
-	if ((n == 0 && s->pathbuf[0] != '\0') ||
-	    1 + n + 1 + qlen + 1 > sizeof(s->location)) {
-		serve_error(s, 414, req->minor, false,
-		    req->method == HTTP_METHOD_HEAD, head, cap, res);
-		return;
-	}
+	n = path_encode(s->pathbuf, s->location + 1, room - 1);
+	if ((n == 0 && s->pathbuf[0] != '\0') || n + 3 > room)
+		goto too_long;
 	s->location[1 + n] = '/';
-	memcpy(s->location + 2 + n, q, qlen);
-	s->location[2 + n + qlen] = '\0';
+	s->location[2 + n] = '\0';
+	if (qlen > 0) {
+		m = path_encode_query(q, qlen, s->location + 2 + n,
+		    room - 2 - n);
+		if (m == 0)
+			goto too_long;
+	}
 	serve_head(s, res, 301, req, false, "text/html", 0, 0, s->location,
 	    NULL, head, cap);
+	return;
+ too_long:
+	serve_error(s, 414, req->minor, false, req->method == HTTP_METHOD_HEAD,
+	    head, cap, res);
 }
 
 /* Fill res for a regular file entry e, named `name` (for its type). */

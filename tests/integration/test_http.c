@@ -8,6 +8,7 @@
  * the access log and a large file. The group fixture is one temporary tree
  *	OUTER/secret.txt	a file outside the docroot that must never leak
  *	OUTER/www/		the docroot of the group's server
+ *	OUTER/www/sub/, a b/	directories (redirects; "a b" needs encoding)
  * so that "/../secret.txt" names a real file one level above the root.
  * Tests that need other options (nobody, --access-log) start their own
  * server on the same docroot.
@@ -15,11 +16,15 @@
 
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +58,15 @@
 #define HT_PIPELINE		200
 /* A client receive buffer small enough to make the server wait. */
 #define HT_SMALL_RCVBUF		4096
+/* Pacing of trickled requests: one byte, or one chunk, per this many ms. */
+#define HT_TRICKLE_MS		1
+#define HT_CHUNK_MS		2
+/* Chunk size of the trickled overlong request line and header field. */
+#define HT_LINE_CHUNK		100
+#define HT_FIELD_CHUNK		1000
+/* The request-line and header-section limits of the spec. */
+#define HT_LINE_LIMIT		8192
+#define HT_FIELDS_LIMIT		16384
 /* Modification time of old.html: 2001-09-09 01:46:40 UTC. */
 #define HT_OLD_MTIME		1000000000
 #define HT_OLD_DATE		"Sun, 09 Sep 2001 01:46:40 GMT"
@@ -127,6 +141,8 @@ ht_make_tree(struct ht *h)
 	    0644) == -1 ||
 	    harness_write_file(h->root, "onlyhello/hello.html", "ONLYHELLO\n",
 	    10, 0644) == -1 ||
+	    harness_write_file(h->root, "a b/index.html", "SPACEDIR\n", 9,
+	    0644) == -1 ||
 	    harness_write_file(h->root, "noperm.html", "NOPERM\n", 7,
 	    0000) == -1 ||
 	    harness_write_file(h->root, "old.html", "OLD\n", 4, 0644) == -1 ||
@@ -1482,6 +1498,292 @@ test_http_large_file_slow_reader(void **state)
 	harness_client_close(&c);
 }
 
+/*
+ * --- regression tests of the review fixes ----------------------------------
+ */
+
+/*
+ * Fix 2: a directory's redirect goes to the confined path, percent-encoded,
+ * with the query kept; never to another host.
+ *
+ * How it fails without the fix: Location was the raw target plus '/', so
+ * "//evil.example/../sub" was sent to "//evil.example/../sub/" (a
+ * network-path reference: another host), "/\evil.example/..." likewise
+ * (browsers read "\" as "/"), and "/%61%20b" came back undecoded.  The
+ * plain query and "/a%20b" cases hold before and after: they guard the
+ * query copy and path_encode.
+ */
+static void
+test_http_redirect_location_confined(void **state)
+{
+	static const struct {
+		const char	*target;
+		const char	*want;
+	} t[] = {
+		{ "//evil.example/../sub", "/sub/" },
+		{ "/\\evil.example/../sub", "/sub/" },
+		{ "/\\\\evil.example/../sub", "/sub/" },
+		{ "///evil.example/%2e%2e/sub", "/sub/" },
+		{ "/%2fevil.example/../sub", NULL },	/* %2F: 400 */
+		{ "http://127.0.0.1//evil.example/../sub", "/sub/" },
+		{ "//sub", "/sub/" },
+		{ "/./sub", "/sub/" },
+		{ "/sub?x=1", "/sub/?x=1" },
+		/* A query keeps its escapes; what a URI cannot carry is escaped. */
+		{ "/sub?x=%41\\y", "/sub/?x=%41%5Cy" },
+		{ "//evil.example/../sub?x=1", "/sub/?x=1" },
+		{ "/a%20b", "/a%20b/" },
+		{ "/%61%20b", "/a%20b/" },
+		{ "/sub/../a%20b", "/a%20b/" },
+	};
+	struct ht		*h = *state;
+	struct harness_response	 r;
+	const char		*loc;
+	char			 req[512];
+	size_t			 i;
+	int			 n;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\n"
+		    "Host: 127.0.0.1\r\nConnection: close\r\n\r\n",
+		    t[i].target);
+		if (harness_request(h->srv.port, req, (size_t)n, 0,
+		    HT_TIMEOUT_MS, &r) == -1)
+			fail_msg("%s: no response: %s", t[i].target,
+			    strerror(errno));
+		loc = harness_response_header(&r, "Location");
+		if (t[i].want == NULL) {
+			if (r.status != 400 || loc != NULL)
+				fail_msg("%s: status %d, Location %s, want 400 "
+				    "without one", t[i].target, r.status,
+				    loc != NULL ? loc : "(none)");
+			harness_response_free(&r);
+			continue;
+		}
+		if (r.status != 301 || loc == NULL)
+			fail_msg("%s: status %d, Location %s, want 301 %s",
+			    t[i].target, r.status, loc != NULL ? loc :
+			    "(none)", t[i].want);
+		if (harness_response_header_count(&r, "Location") != 1)
+			fail_msg("%s: %d Location fields", t[i].target,
+			    harness_response_header_count(&r, "Location"));
+		if (strncmp(loc, "//", 2) == 0 || strchr(loc, '\\') != NULL)
+			fail_msg("%s: Location \"%s\" leaves the site",
+			    t[i].target, loc);
+		if (strcmp(loc, t[i].want) != 0)
+			fail_msg("%s: Location \"%s\", want \"%s\"",
+			    t[i].target, loc, t[i].want);
+		harness_response_free(&r);
+	}
+}
+
+/*
+ * Fix 8: HTTP/1.2 (any later 1.x) is answered as 1.1 (RFC 9110 2.5): 200
+ * with "HTTP/1.1", and 1.1 semantics (keep-alive by default).
+ *
+ * How it fails without the fix: any 1.x other than 1.0 and 1.1 got 505.
+ */
+static void
+test_http_version_12_answered_as_11(void **state)
+{
+	struct ht		*h = *state;
+	struct harness_client	 c;
+	struct harness_response	 r;
+	int			 i;
+
+	assert_int_equal(harness_client_connect(&c, h->srv.port, 0), 0);
+	assert_int_equal(harness_client_send_str(&c, "GET / HTTP/1.2\r\n"
+	    "Host: a\r\n\r\nGET / HTTP/1.9\r\nHost: a\r\n\r\n", HT_TIMEOUT_MS),
+	    0);
+	for (i = 0; i < 2; i++) {
+		if (harness_client_read_response(&c, &r, 0, HT_TIMEOUT_MS) ==
+		    -1)
+			fail_msg("GET / HTTP/1.%d: no response: %s",
+			    i == 0 ? 2 : 9, strerror(errno));
+		if (r.status != 200 || r.minor != 1)
+			fail_msg("GET / HTTP/1.%d: HTTP/1.%d %d, want HTTP/1.1 "
+			    "200", i == 0 ? 2 : 9, r.minor, r.status);
+		assert_int_equal(r.body_len, sizeof(ht_hello) - 1);
+		assert_memory_equal(r.body, ht_hello, r.body_len);
+		/* 1.1 semantics: the connection stays open. */
+		assert_false(ht_has_token(harness_response_header(&r,
+		    "Connection"), "close"));
+		harness_response_free(&r);
+	}
+	assert_int_equal(harness_client_wait_closed(&c, HT_OPEN_MS), 0);
+	harness_client_close(&c);
+}
+
+/* Connect with Nagle off, so that each send() is a segment of its own. */
+static int
+ht_connect_nodelay(int port)
+{
+	int	fd, one = 1;
+
+	fd = harness_connect(port, 0);
+	if (fd == -1)
+		fail_msg("connect to port %d: %s", port, strerror(errno));
+	assert_int_equal(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)), 0);
+	return (fd);
+}
+
+/* Whether fd has bytes (or EOF) to read within ms milliseconds. */
+static bool
+ht_readable_within(int fd, int ms)
+{
+	struct pollfd	pfd;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	return (poll(&pfd, 1, ms) > 0);
+}
+
+/*
+ * Fix 3: a head sent one byte per send() is answered 200, right after its
+ * last byte and not before.
+ *
+ * How it fails: it cannot on the code before the fix, which parsed the
+ * whole head again on every byte (correct, but quadratic).  It guards the
+ * fix, which parses again only when a read brings a line end: a skip test
+ * that looked at the wrong bytes, or missed an LF arriving alone, would
+ * leave the request unanswered until --header-timeout (408).
+ */
+static void
+test_http_head_byte_at_a_time(void **state)
+{
+	static const char	 req[] = "GET /hello.html HTTP/1.1\r\n"
+	    "Host: a\r\nUser-Agent: one-byte-at-a-time\r\n"
+	    "Connection: close\r\n\r\n";
+	struct ht		*h = *state;
+	struct harness_client	 c;
+	struct harness_response	 r;
+	int64_t			 t0;
+	size_t			 i;
+	int			 fd;
+
+	fd = ht_connect_nodelay(h->srv.port);
+	for (i = 0; i < sizeof(req) - 1; i++) {
+		if (harness_send_all(fd, req + i, 1, HT_TIMEOUT_MS) == -1)
+			fail_msg("byte %zu of %zu: %s", i + 1, sizeof(req) - 1,
+			    strerror(errno));
+		if (i + 1 < sizeof(req) - 1 &&
+		    ht_readable_within(fd, HT_TRICKLE_MS))
+			fail_msg("an answer after %zu of the head's %zu bytes",
+			    i + 1, sizeof(req) - 1);
+	}
+	t0 = harness_now_ms();
+	harness_client_attach(&c, fd);
+	if (harness_client_read_response(&c, &r, 0, HT_PROMPT_MS) == -1)
+		fail_msg("a head sent a byte at a time: no answer %d ms after "
+		    "its last byte: %s", HT_PROMPT_MS, strerror(errno));
+	if (r.status != 200 || r.body_len != sizeof(ht_hello) - 1 ||
+	    memcmp(r.body, ht_hello, r.body_len) != 0)
+		fail_msg("a head sent a byte at a time: status %d, %zu body "
+		    "bytes, want 200 with hello.html", r.status, r.body_len);
+	print_message("byte-at-a-time head answered %lld ms after its last "
+	    "byte\n", (long long)(harness_now_ms() - t0));
+	harness_response_free(&r);
+	assert_int_equal(harness_client_wait_closed(&c, HT_TIMEOUT_MS), 1);
+	harness_client_close(&c);
+}
+
+/*
+ * Send prefix, then chunk-byte pieces of fill (total bytes in all) with
+ * no LF, HT_CHUNK_MS apart, until the server answers; expect status want
+ * promptly once more than limit bytes were sent, and not before.
+ */
+static void
+ht_trickle_overlong(int port, const char *prefix, char fill, size_t total,
+    size_t chunk, size_t limit, int want, const char *what)
+{
+	struct harness_client	 c;
+	struct harness_response	 r;
+	char			*buf;
+	size_t			 sent, plen = strlen(prefix), n;
+	int64_t			 t_over = -1, t_ans;
+	int			 fd;
+
+	assert_non_null(buf = malloc(plen + total));
+	memcpy(buf, prefix, plen);
+	memset(buf + plen, fill, total);
+	fd = ht_connect_nodelay(port);
+	for (sent = 0; sent < plen + total; sent += n) {
+		n = sent == 0 ? plen : plen + total - sent < chunk ?
+		    plen + total - sent : chunk;
+		if (harness_send_all(fd, buf + sent, n, HT_TIMEOUT_MS) == -1)
+			fail_msg("%s: sending bytes %zu..%zu: %s", what, sent,
+			    sent + n, strerror(errno));
+		if (t_over == -1 && sent + n > limit)
+			t_over = harness_now_ms();
+		if (ht_readable_within(fd, HT_CHUNK_MS)) {
+			sent += n;
+			break;
+		}
+	}
+	if (t_over == -1)
+		fail_msg("%s: answered after %zu bytes, before the %zu-byte "
+		    "limit was passed", what, sent, limit);
+	harness_client_attach(&c, fd);
+	if (harness_client_read_response(&c, &r, 0, HT_PROMPT_MS) == -1)
+		fail_msg("%s: no answer within %d ms of passing the limit "
+		    "(%zu bytes sent, --header-timeout 5): %s", what,
+		    HT_PROMPT_MS, sent, strerror(errno));
+	t_ans = harness_now_ms();
+	if (r.status != want)
+		fail_msg("%s: status %d after %lld ms (%zu bytes sent), want "
+		    "%d at once", what, r.status, (long long)(t_ans - t_over),
+		    sent, want);
+	print_message("%s: %d %lld ms after passing the limit, %zu bytes "
+	    "sent\n", what, r.status, (long long)(t_ans - t_over), sent);
+	harness_response_free(&r);
+	if (harness_client_wait_closed(&c, HT_TIMEOUT_MS) != 1)
+		fail_msg("%s: connection not closed after %d", what, want);
+	harness_client_close(&c);
+	free(buf);
+}
+
+/*
+ * Fix 3: a request line of 9000 bytes with no LF, trickled in 100-byte
+ * chunks, gets 414 as soon as it passes 8192 bytes.
+ *
+ * How it fails: not on the code before the fix (it parsed every read).
+ * It guards the fix's exception: a partial head is parsed again only when
+ * a line ends or the request line crosses its limit; without the second
+ * half this connection would wait for --header-timeout (408), or for the
+ * input buffer to fill (431).
+ */
+static void
+test_http_request_line_414_trickled(void **state)
+{
+	struct ht	*h = *state;
+
+	ht_trickle_overlong(h->srv.port, "GET /", 'a', HT_LONG_BAD - 5,
+	    HT_LINE_CHUNK, HT_LINE_LIMIT, 414, "request line trickled");
+}
+
+/*
+ * A header field that passes the 16384-byte header-section limit with no
+ * LF, trickled in 1000-byte chunks, gets 431 at once, as it did before
+ * fix 3 and as test_http_header_bytes_431 expects of complete lines.
+ *
+ * How it fails: with fix 3 as written, a partial head is parsed again only
+ * when a line ends or the request line crosses its limit, so this head is
+ * not looked at again until the connection's 32 KiB buffer fills, or the
+ * header deadline passes first: 408 after --header-timeout instead of 431.
+ */
+static void
+test_http_header_field_431_trickled(void **state)
+{
+	static const char	 prefix[] = "GET /hello.html HTTP/1.1\r\n"
+	    "Host: a\r\nX-Long: ";
+	struct ht		*h = *state;
+
+	ht_trickle_overlong(h->srv.port, prefix, 'f', HT_FIELDS_LIMIT + 1000,
+	    HT_FIELD_CHUNK, sizeof(prefix) - 1 + HT_FIELDS_LIMIT, 431,
+	    "header field trickled");
+}
+
 int
 main(void)
 {
@@ -1538,6 +1840,11 @@ main(void)
 		T(test_http_file_trailing_slash_404),
 		T(test_http_large_file_exact),
 		T(test_http_large_file_slow_reader),
+		T(test_http_redirect_location_confined),
+		T(test_http_version_12_answered_as_11),
+		T(test_http_head_byte_at_a_time),
+		T(test_http_request_line_414_trickled),
+		T(test_http_header_field_431_trickled),
 #undef T
 	};
 
