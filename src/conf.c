@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -33,6 +34,13 @@ enum conf_kind {
 	CONF_K_SECONDS,		/* unsigned ms, [min, max] ms */
 	CONF_K_BYTES,		/* uint64_t with k/m/g suffix */
 	CONF_K_COUNT,		/* int, incremented (-v) */
+	CONF_K_FLAG,		/* bool set to true, no argument */
+	CONF_K_BOOL,		/* bool: on|off */
+	CONF_K_ENUM,		/* int: the index of the word in `choices` */
+	CONF_K_INDEX,		/* index[]: a list of file names */
+	CONF_K_ERROR_PAGE,	/* error_pages[]: STATUS=FILE */
+	CONF_K_HEADER,		/* headers: NAME:VALUE */
+	CONF_K_CACHE,		/* cache_rules[]: SUFFIXES=VALUE */
 	CONF_K_HELP,
 	CONF_K_VERSION
 };
@@ -44,8 +52,9 @@ struct conf_option {
 	enum conf_kind	 kind;
 	size_t		 offset;
 	uint64_t	 min, max;
-	const char	*help;		/* "%s" stands for the default */
+	const char	*help;
 	const char	*def;
+	const char	*choices;	/* CONF_K_ENUM: "a|b|c" */
 };
 
 #define OFF(f)	offsetof(struct conf, f)
@@ -54,46 +63,71 @@ struct conf_option {
 static const struct conf_option conf_options[] = {
 	{ "listen", 'l', "ADDR:PORT", CONF_K_LISTEN, 0, 0, 0,
 	    "listen on ADDR:PORT, [IPv6]:PORT; repeatable; port 0: any",
-	    CONF_DEFAULT_LISTEN },
+	    CONF_DEFAULT_LISTEN, NULL },
 	{ "root", 'r', "DIR", CONF_K_PATH, OFF(root), 0, 0,
 	    "serve files from DIR (also the ROOT argument)",
-	    "./" CONF_DEFAULT_ROOT },
+	    "./" CONF_DEFAULT_ROOT, NULL },
 	{ "workers", 'w', "N", CONF_K_UINT, OFF(workers), 1, CONF_MAX_WORKERS,
-	    "worker threads, 1-1024", "the number of CPUs" },
+	    "worker threads, 1-1024", "the number of CPUs", NULL },
 	{ "max-connections", 'm', "N", CONF_K_UINT, OFF(max_conns), 1, 1000000,
 	    "open connections at most; accept pauses there, 1-1000000",
-	    "10000" },
+	    "10000", NULL },
 	{ "header-timeout", 0, "S", CONF_K_SECONDS, OFF(header_timeout_ms),
 	    100, MS(CONF_MAX_SECONDS),
-	    "seconds to receive a whole request head", "10" },
+	    "seconds to receive a whole request head", "10", NULL },
 	{ "keepalive-timeout", 0, "S", CONF_K_SECONDS,
 	    OFF(keepalive_timeout_ms), 0, MS(CONF_MAX_SECONDS),
-	    "seconds an idle connection is kept; 0: no keep-alive", "60" },
+	    "seconds an idle connection is kept; 0: no keep-alive", "60", NULL },
 	{ "send-timeout", 0, "S", CONF_K_SECONDS, OFF(send_timeout_ms),
 	    100, MS(CONF_MAX_SECONDS),
-	    "seconds a write may make no progress", "60" },
+	    "seconds a write may make no progress", "60", NULL },
 	{ "shutdown-timeout", 0, "S", CONF_K_SECONDS, OFF(shutdown_timeout_ms),
 	    0, MS(CONF_MAX_SECONDS),
-	    "seconds responses in flight get to finish at exit", "30" },
+	    "seconds responses in flight get to finish at exit", "30", NULL },
 	{ "backlog", 0, "N", CONF_K_UINT, OFF(backlog), 1, 65535,
-	    "listen backlog, 1-65535", "4096" },
+	    "listen backlog, 1-65535", "4096", NULL },
 	{ "max-body", 0, "BYTES", CONF_K_BYTES, OFF(max_body), 0,
 	    (uint64_t)1 << 40,
 	    "request body bytes read and discarded; more: 413 (k, m, g)",
-	    "1048576" },
+	    "1048576", NULL },
 	{ "sleep-route", 0, "S", CONF_K_SECONDS, OFF(sleep_ms), 0, MS(3600),
-	    "answer /sleep like / after S seconds; 0: off", "0" },
+	    "answer /sleep like / after S seconds; 0: off", "0", NULL },
 	{ "port-file", 0, "FILE", CONF_K_PATH, OFF(port_file), 0, 0,
 	    "write the first listener's port to FILE once listening",
-	    "none" },
+	    "none", NULL },
 	{ "access-log", 0, "FILE", CONF_K_PATH, OFF(access_log), 0, 0,
-	    "Combined Log Format access log; -: standard output", "none" },
+	    "Combined Log Format access log; -: standard output", "none", NULL },
+	{ "index", 0, "NAMES", CONF_K_INDEX, 0, 0, 0,
+	    "index files of a directory, in order (space or comma list)",
+	    CONF_DEFAULT_INDEX, NULL },
+	{ "autoindex", 0, NULL, CONF_K_FLAG, OFF(autoindex), 0, 0,
+	    "list directories that have no index file", "off", NULL },
+	{ "dotfiles", 0, "deny|allow", CONF_K_ENUM, OFF(dotfiles), 0, 0,
+	    "serve names starting with '.' (/.well-known/ always)", "deny",
+	    "deny|allow" },
+	{ "symlinks", 0, "inside|never|always", CONF_K_ENUM, OFF(symlinks),
+	    0, 0, "follow symbolic links", "inside", "inside|never|always" },
+	{ "precompressed", 0, "on|off", CONF_K_BOOL, OFF(precompressed), 0, 0,
+	    "serve FILE.br, FILE.zst, FILE.gz to clients that accept them",
+	    "on", NULL },
+	{ "nosniff", 0, "on|off", CONF_K_BOOL, OFF(nosniff), 0, 0,
+	    "send X-Content-Type-Options: nosniff", "on", NULL },
+	{ "error-page", 0, "STATUS=FILE", CONF_K_ERROR_PAGE, 0, 0, 0,
+	    "body of error STATUS from FILE under the docroot; repeatable",
+	    "404=404.html", NULL },
+	{ "header", 0, "NAME:VALUE", CONF_K_HEADER, 0, 0, 0,
+	    "add a header field to every response; repeatable", "none", NULL },
+	{ "cache-control", 0, "SUFFIXES=VALUE", CONF_K_CACHE, 0, 0, 0,
+	    "Cache-Control for paths ending in one of SUFFIXES (.css,.js)",
+	    "none", NULL },
+	{ "vhost-root", 0, "DIR", CONF_K_PATH, OFF(vhost_root), 0, 0,
+	    "serve host H from DIR/H/ (unknown hosts: DIR/default/)", "off", NULL },
 	{ "verbose", 'v', NULL, CONF_K_COUNT, OFF(verbose), 0, 0,
-	    "more log output; repeat for more", NULL },
+	    "more log output; repeat for more", NULL, NULL },
 	{ "version", 'V', NULL, CONF_K_VERSION, 0, 0, 0,
-	    "print the version and exit", NULL },
+	    "print the version and exit", NULL, NULL },
 	{ "help", 'h', NULL, CONF_K_HELP, 0, 0, 0,
-	    "print this help and exit", NULL },
+	    "print this help and exit", NULL, NULL },
 };
 
 #define CONF_NOPTIONS	(sizeof(conf_options) / sizeof(conf_options[0]))
@@ -103,6 +137,11 @@ static int	 conf_apply(struct conf *, const struct conf_option *,
 		    const char *, char *, size_t);
 static int	 conf_parse_uint(const char *, uint64_t, uint64_t, uint64_t *);
 static int	 conf_parse_bytes(const char *, uint64_t, uint64_t *);
+static int	 conf_choose(const char *, const char *, int *);
+static int	 conf_set_index(struct conf *, const char *);
+static int	 conf_add_error_page(struct conf *, const char *);
+static int	 conf_add_header(struct conf *, const char *);
+static int	 conf_add_cache_rule(struct conf *, const char *);
 static void	 conf_err(char *, size_t, const struct conf_option *,
 		    const char *, const char *, ...)
 		    __attribute__((format(printf, 5, 6)));
@@ -124,6 +163,9 @@ conf_init(struct conf *c)
 	c->shutdown_timeout_ms = MS(CONF_DEFAULT_SHUTDOWN_S);
 	c->backlog = CONF_DEFAULT_BACKLOG;
 	c->max_body = CONF_DEFAULT_MAX_BODY;
+	c->precompressed = true;
+	c->nosniff = true;
+	(void)conf_set_index(c, CONF_DEFAULT_INDEX);
 }
 
 enum conf_result
@@ -319,7 +361,10 @@ conf_usage(FILE *out)
 			snprintf(lhs, sizeof(lhs), "    --%s%s%s", o->name,
 			    o->arg != NULL ? " " : "",
 			    o->arg != NULL ? o->arg : "");
-		fprintf(out, "  %-26s %s", lhs, o->help);
+		if (strlen(lhs) > 26)
+			fprintf(out, "  %s\n  %-26s %s", lhs, "", o->help);
+		else
+			fprintf(out, "  %-26s %s", lhs, o->help);
 		if (o->def != NULL)
 			fprintf(out, " [%s]", o->def);
 		fputc('\n', out);
@@ -389,6 +434,58 @@ conf_apply(struct conf *c, const struct conf_option *o, const char *v,
 	case CONF_K_COUNT:
 		(*(int *)(void *)(base + o->offset))++;
 		return 0;
+	case CONF_K_FLAG:
+		*(bool *)(void *)(base + o->offset) = true;
+		return 0;
+	case CONF_K_BOOL:
+		if (strcmp(v, "on") == 0 || strcmp(v, "yes") == 0)
+			*(bool *)(void *)(base + o->offset) = true;
+		else if (strcmp(v, "off") == 0 || strcmp(v, "no") == 0)
+			*(bool *)(void *)(base + o->offset) = false;
+		else {
+			conf_err(err, errlen, o, v, "on or off");
+			return -1;
+		}
+		return 0;
+	case CONF_K_ENUM:
+		if (conf_choose(o->choices, v, (int *)(void *)(base +
+		    o->offset)) == -1) {
+			conf_err(err, errlen, o, v, "one of %s", o->choices);
+			return -1;
+		}
+		return 0;
+	case CONF_K_INDEX:
+		if (conf_set_index(c, v) == -1) {
+			conf_err(err, errlen, o, v, "1 to %d file names (no "
+			    "'/', each under %d bytes), separated by spaces or "
+			    "commas", CONF_MAX_INDEX, CONF_INDEX_NAME_MAX);
+			return -1;
+		}
+		return 0;
+	case CONF_K_ERROR_PAGE:
+		if (conf_add_error_page(c, v) == -1) {
+			conf_err(err, errlen, o, v, "STATUS=FILE with STATUS "
+			    "400-599 and FILE a path under the docroot, at most "
+			    "%d of them", CONF_MAX_ERROR_PAGES);
+			return -1;
+		}
+		return 0;
+	case CONF_K_HEADER:
+		if (conf_add_header(c, v) == -1) {
+			conf_err(err, errlen, o, v, "NAME:VALUE with NAME a "
+			    "token and VALUE printable, %d bytes in all",
+			    CONF_HEADERS_MAX);
+			return -1;
+		}
+		return 0;
+	case CONF_K_CACHE:
+		if (conf_add_cache_rule(c, v) == -1) {
+			conf_err(err, errlen, o, v, "SUFFIXES=VALUE such as "
+			    "\".css,.js=max-age=31536000,immutable\", at most "
+			    "%d rules", CONF_MAX_CACHE_RULES);
+			return -1;
+		}
+		return 0;
 	case CONF_K_HELP:
 	case CONF_K_VERSION:
 		break;
@@ -437,6 +534,141 @@ conf_parse_bytes(const char *s, uint64_t max, uint64_t *out)
 	if (conf_parse_uint(num, 0, max, &n) == -1 || n > max / mul)
 		return -1;
 	*out = n * mul;
+	return 0;
+}
+
+/* Set *out to the index of word v in "a|b|c".  0, or -1 if absent. */
+static int
+conf_choose(const char *choices, const char *v, int *out)
+{
+	const char	*p = choices, *bar;
+	size_t		 n, vlen = strlen(v);
+	int		 i = 0;
+
+	for (;;) {
+		bar = strchr(p, '|');
+		n = bar != NULL ? (size_t)(bar - p) : strlen(p);
+		if (n == vlen && strncmp(p, v, n) == 0) {
+			*out = i;
+			return 0;
+		}
+		if (bar == NULL)
+			return -1;
+		p = bar + 1;
+		i++;
+	}
+}
+
+/* --index: replace the list of index names.  0, or -1 if invalid. */
+static int
+conf_set_index(struct conf *c, const char *v)
+{
+	char	 names[CONF_MAX_INDEX][CONF_INDEX_NAME_MAX];
+	size_t	 n = 0, len;
+	const char *p = v, *e;
+
+	for (;;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		e = p + strcspn(p, " ,");
+		len = (size_t)(e - p);
+		if (n == CONF_MAX_INDEX || len >= CONF_INDEX_NAME_MAX ||
+		    memchr(p, '/', len) != NULL ||
+		    (len <= 2 && strncmp(p, "..", len) == 0))
+			return -1;
+		memcpy(names[n], p, len);
+		names[n++][len] = '\0';
+		p = e;
+	}
+	if (n == 0)
+		return -1;
+	memcpy(c->index, names, sizeof(names));
+	c->nindex = n;
+	return 0;
+}
+
+/* --error-page STATUS=FILE.  0, or -1 if invalid or too many. */
+static int
+conf_add_error_page(struct conf *c, const char *v)
+{
+	struct conf_error_page	*ep;
+	const char		*eq = strchr(v, '=');
+	uint64_t		 st;
+	char			 num[8];
+	size_t			 i;
+
+	if (eq == NULL || eq == v || (size_t)(eq - v) >= sizeof(num) ||
+	    eq[1] == '\0' || strlen(eq + 1) >= PATH_MAX)
+		return -1;
+	memcpy(num, v, (size_t)(eq - v));
+	num[eq - v] = '\0';
+	if (conf_parse_uint(num, 400, 599, &st) == -1)
+		return -1;
+	/* A later page for the same status replaces the earlier one. */
+	for (i = 0; i < c->nerror_pages; i++)
+		if (c->error_pages[i].status == (int)st)
+			break;
+	if (i == CONF_MAX_ERROR_PAGES)
+		return -1;
+	ep = &c->error_pages[i];
+	ep->status = (int)st;
+	snprintf(ep->path, sizeof(ep->path), "%s", eq + 1);
+	if (i == c->nerror_pages)
+		c->nerror_pages++;
+	return 0;
+}
+
+/*
+ * --header NAME:VALUE, kept preformatted as "NAME: VALUE\r\n" so that a
+ * response copies the lines as they are.  0, or -1 if invalid.
+ */
+static int
+conf_add_header(struct conf *c, const char *v)
+{
+	const char	*colon = strchr(v, ':'), *val, *p;
+	size_t		 have = strlen(c->headers), nlen, vlen;
+
+	if (colon == NULL || colon == v)
+		return -1;
+	for (p = v; p < colon; p++)
+		if (!(isalnum((unsigned char)*p) ||
+		    strchr("!#$%&'*+-.^_`|~", *p) != NULL))
+			return -1;
+	val = colon + 1;
+	while (*val == ' ' || *val == '\t')
+		val++;
+	for (p = val; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			return -1;	/* no CR, LF or other controls */
+	nlen = (size_t)(colon - v);
+	vlen = strlen(val);
+	if (vlen == 0 || have + nlen + 2 + vlen + 2 >= sizeof(c->headers))
+		return -1;
+	snprintf(c->headers + have, sizeof(c->headers) - have, "%.*s: %s\r\n",
+	    (int)nlen, v, val);
+	return 0;
+}
+
+/* --cache-control SUFFIXES=VALUE.  0, or -1 if invalid or too many. */
+static int
+conf_add_cache_rule(struct conf *c, const char *v)
+{
+	struct conf_cache_rule	*r;
+	const char		*eq = strchr(v, '='), *p;
+
+	if (eq == NULL || eq == v || eq[1] == '\0' ||
+	    c->ncache_rules == CONF_MAX_CACHE_RULES ||
+	    (size_t)(eq - v) >= CONF_CACHE_SUFFIXES_MAX ||
+	    strlen(eq + 1) >= CONF_CACHE_VALUE_MAX)
+		return -1;
+	for (p = eq + 1; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+			return -1;
+	r = &c->cache_rules[c->ncache_rules++];
+	snprintf(r->suffixes, sizeof(r->suffixes), "%.*s", (int)(eq - v), v);
+	snprintf(r->value, sizeof(r->value), "%s", eq + 1);
 	return 0;
 }
 

@@ -31,6 +31,15 @@
 #define CONF_MAX_SECONDS	86400
 #define CONF_CACHE_PER_WORKER	256	/* cached open files, at most */
 
+#define CONF_MAX_INDEX		8	/* --index names */
+#define CONF_INDEX_NAME_MAX	64
+#define CONF_DEFAULT_INDEX	"index.html hello.html"
+#define CONF_MAX_ERROR_PAGES	16
+#define CONF_HEADERS_MAX	2048	/* all --header lines together */
+#define CONF_MAX_CACHE_RULES	16
+#define CONF_CACHE_SUFFIXES_MAX	256
+#define CONF_CACHE_VALUE_MAX	256
+
 /* Exit status for a bad command line or configuration. */
 #define CONF_EXIT_USAGE		2
 
@@ -38,6 +47,27 @@ struct conf_listen {
 	char			 spec[128];	/* as given: "127.0.0.1:7878" */
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
+};
+
+enum conf_dotfiles {
+	CONF_DOTFILES_DENY,	/* 404, except /.well-known/ (default) */
+	CONF_DOTFILES_ALLOW
+};
+
+enum conf_symlinks {
+	CONF_SYMLINKS_INSIDE,	/* followed while they stay in the docroot */
+	CONF_SYMLINKS_NEVER,	/* never followed: 403 */
+	CONF_SYMLINKS_ALWAYS	/* followed wherever they point */
+};
+
+struct conf_error_page {
+	int			 status;
+	char			 path[PATH_MAX];	/* under the docroot */
+};
+
+struct conf_cache_rule {
+	char			 suffixes[CONF_CACHE_SUFFIXES_MAX]; /* ".css,.js" */
+	char			 value[CONF_CACHE_VALUE_MAX];
 };
 
 struct conf {
@@ -57,6 +87,19 @@ struct conf {
 	char			 port_file[PATH_MAX];	/* "" if none */
 	char			 access_log[PATH_MAX];	/* "" if none */
 	int			 verbose;
+	char			 index[CONF_MAX_INDEX][CONF_INDEX_NAME_MAX];
+	size_t			 nindex;
+	bool			 autoindex;
+	enum conf_dotfiles	 dotfiles;
+	enum conf_symlinks	 symlinks;
+	bool			 precompressed;
+	bool			 nosniff;
+	struct conf_error_page	 error_pages[CONF_MAX_ERROR_PAGES];
+	size_t			 nerror_pages;
+	char			 headers[CONF_HEADERS_MAX]; /* "N: v\r\n"... */
+	struct conf_cache_rule	 cache_rules[CONF_MAX_CACHE_RULES];
+	size_t			 ncache_rules;
+	char			 vhost_root[PATH_MAX];	/* "" if none */
 	/* Derived at start-up (feeder_fit_budget), not options. */
 	unsigned		 cache_entries;	/* per worker */
 };

@@ -81,10 +81,18 @@ struct conn {
 	size_t			 out_off, out_len;
 	const char		*pend;		/* small body after scratch heads */
 	size_t			 pend_len;
+	const struct fcache_entry *pend_ref;	/* what pend points into */
+	char			*pend_heap;	/* pend's own buffer, or NULL */
 	int			 body_fd;	/* a large body to sendfile */
 	off_t			 body_off;
 	uint64_t		 body_left;
-	struct serve_entry	*body_ref;
+	const struct serve_part	*parts;		/* multipart: pieces in order */
+	size_t			 nparts, ipart;
+	uint64_t		 part_done;	/* bytes of parts[ipart] sent */
+	char			*parts_heap;
+	const struct fcache_entry *body_ref;	/* pinned for the body */
+	bool			 chunked;	/* dropping a chunked body */
+	struct http_chunked	 ck;
 	uint64_t		 discard;	/* request body bytes to drop */
 	size_t			 lingered;
 
@@ -112,6 +120,11 @@ static int	 conn_grow_input(struct conn *);
 static bool	 conn_has_input(struct conn *);
 static bool	 conn_past_limit(const char *, size_t);
 static void	 conn_take_pend(struct conn *);
+static void	 conn_drop_pend(struct conn *);
+static void	 conn_drop_body(struct conn *);
+static bool	 conn_body_pending(const struct conn *);
+static bool	 conn_in_body(const struct conn *);
+static int	 conn_send_parts(struct conn *, size_t *);
 static int	 conn_keep_input(struct conn *, const char *, size_t);
 static int	 conn_flush(struct conn *);
 static int	 conn_settle(struct conn *);
@@ -236,7 +249,7 @@ conn_drain(struct conn_env *env)
 		next = TAILQ_NEXT(c, entry);
 		if (c->state == CONN_IDLE ||
 		    (c->state == CONN_READING && !c->got_bytes &&
-		    c->discard == 0 && c->in == NULL))
+		    !conn_in_body(c) && c->in == NULL))
 			conn_close(c);
 		else if (c->state == CONN_WRITING)
 			c->close_after = true;
@@ -312,7 +325,7 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	case CONN_READING:
 		status_inc(env->st, STATUS_HEADER_TIMEOUTS);
 		log_debug("%s: header timeout", c->peer);
-		if (!c->got_bytes || c->discard > 0) {
+		if (!c->got_bytes || conn_in_body(c)) {
 			conn_close(c);
 			return;
 		}
@@ -399,7 +412,7 @@ conn_on_read(struct conn *c)
 	 * 414 or 431 at once).  Otherwise a client sending a byte at a time
 	 * would make each byte cost a parse of all the bytes before it.
 	 */
-	if (old > 0 && c->discard == 0 &&
+	if (old > 0 && !conn_in_body(c) &&
 	    memchr(buf + old, '\n', (size_t)n) == NULL &&
 	    !conn_past_limit(buf, len))
 		return 0;
@@ -427,11 +440,36 @@ conn_run(struct conn *c, char *buf, size_t len)
 			c->discard -= k;
 			continue;
 		}
-		if (c->state == CONN_SLEEPING || c->body_left > 0 ||
+		if (c->chunked) {
+			switch (http_chunked_skip(&c->ck, buf + off, len - off,
+			    env->conf->max_body, &k)) {
+			case HTTP_CHUNKED_MORE:
+				off = len;
+				continue;
+			case HTTP_CHUNKED_DONE:
+				off += k;
+				c->chunked = false;
+				continue;
+			case HTTP_CHUNKED_TOO_LARGE:
+			case HTTP_CHUNKED_BAD:
+				/*
+				 * The request was answered already; a second
+				 * answer would be taken for the next one's.
+				 * Close (lingering) instead.
+				 */
+				status_inc(env->st, STATUS_BODY_TOO_LARGE);
+				c->chunked = false;
+				c->close_after = true;
+				c->linger_after = true;
+				off = len;
+				continue;
+			}
+		}
+		if (c->state == CONN_SLEEPING || conn_body_pending(c) ||
 		    c->out != NULL)
 			break;
 		if (CONN_OUT_SCRATCH - env->out_len <
-		    c->pend_len + 2 * SERVE_HEAD_MAX + SERVE_SMALL_MAX) {
+		    c->pend_len + 2 * SERVE_HEAD_MAX + SERVE_INLINE_MAX) {
 			/* The batch is full: send it before going on. */
 			if (conn_keep_input(c, buf + off, len - off) == -1)
 				return -1;
@@ -500,19 +538,22 @@ conn_run(struct conn *c, char *buf, size_t len)
 static int
 conn_answer(struct conn *c, struct http_request *req)
 {
-	struct conn_env		*env = c->env;
-	const struct conf	*conf = env->conf;
-	struct serve_response	 res;
+	struct conn_env			*env = c->env;
+	const struct conf		*conf = env->conf;
+	const struct http_header	*expect;
+	struct serve_response		 res;
 
 	status_inc(env->st, STATUS_REQUESTS);
 	conn_take_pend(c);
 	if (env->draining || conf->keepalive_timeout_ms == 0)
 		req->keep_alive = false;
-	if (req->chunked) {
-		/* Bodies we cannot delimit yet: refuse and close. */
-		conn_error(c, 411, req->minor,
+	expect = http_find_header(req, "Expect");
+	if (expect != NULL && !(expect->value.len == 12 &&
+	    strncasecmp(expect->value.p, "100-continue", 12) == 0)) {
+		/* RFC 9110 10.1.1: an expectation we cannot meet. */
+		conn_error(c, 417, req->minor,
 		    req->method == HTTP_METHOD_HEAD);
-		conn_log(c, req, 411, 0);
+		conn_log(c, req, 417, 0);
 		return 0;
 	}
 	if (req->has_content_length && req->content_length > conf->max_body) {
@@ -524,6 +565,18 @@ conn_answer(struct conn *c, struct http_request *req)
 	}
 	if (req->has_content_length)
 		c->discard = req->content_length;
+	if (req->chunked) {
+		/* Read and dropped as it comes, within --max-body. */
+		c->chunked = true;
+		http_chunked_init(&c->ck);
+	}
+	if (expect != NULL && req->minor == 1 && (c->discard > 0 ||
+	    c->chunked)) {
+		/* The body is wanted (to be dropped): say so, then answer. */
+		memcpy(env->out + env->out_len, CONN_CONTINUE,
+		    sizeof(CONN_CONTINUE) - 1);
+		env->out_len += sizeof(CONN_CONTINUE) - 1;
+	}
 
 	if (conn_is_sleep(c, req)) {
 		c->state = CONN_SLEEPING;
@@ -550,14 +603,33 @@ static void
 conn_queue(struct conn *c, const struct serve_response *res)
 {
 	c->env->out_len += res->head_len;
-	if (res->body == SERVE_BODY_MEM) {
+	switch (res->body) {
+	case SERVE_BODY_MEM:
 		c->pend = res->mem;
 		c->pend_len = (size_t)res->len;
-	} else if (res->body == SERVE_BODY_FILE) {
+		c->pend_ref = res->ref;
+		c->pend_heap = res->heap;
+		break;
+	case SERVE_BODY_FILE:
 		c->body_fd = res->fd;
 		c->body_off = res->off;
 		c->body_left = res->len;
 		c->body_ref = res->ref;
+		break;
+	case SERVE_BODY_PARTS:
+		c->body_fd = res->fd;
+		c->parts = res->parts;
+		c->nparts = res->nparts;
+		c->ipart = 0;
+		c->part_done = 0;
+		c->parts_heap = res->heap;
+		c->body_ref = res->ref;
+		break;
+	case SERVE_BODY_NONE:
+		/* Nothing to send from: let go of what it pinned now. */
+		serve_done(c->env->serve, (struct serve_response *)(uintptr_t)
+		    res);
+		break;
 	}
 	if (res->close) {
 		c->close_after = true;
@@ -582,6 +654,7 @@ conn_error(struct conn *c, int status, int minor, bool head_only)
 	conn_queue(c, &res);
 	c->close_after = true;
 	c->discard = 0;
+	c->chunked = false;
 }
 
 /*
@@ -598,8 +671,97 @@ conn_take_pend(struct conn *c)
 		return;
 	memcpy(env->out + env->out_len, c->pend, c->pend_len);
 	env->out_len += c->pend_len;
+	conn_drop_pend(c);
+}
+
+/* The pending small body is out (or copied): let go of its source. */
+static void
+conn_drop_pend(struct conn *c)
+{
+	serve_release(c->env->serve, c->pend_ref);
+	free(c->pend_heap);
 	c->pend = NULL;
 	c->pend_len = 0;
+	c->pend_ref = NULL;
+	c->pend_heap = NULL;
+}
+
+/* The large body is out (or abandoned): let go of its file and parts. */
+static void
+conn_drop_body(struct conn *c)
+{
+	serve_release(c->env->serve, c->body_ref);
+	free(c->parts_heap);
+	c->body_ref = NULL;
+	c->parts_heap = NULL;
+	c->parts = NULL;
+	c->nparts = c->ipart = 0;
+	c->part_done = 0;
+	c->body_left = 0;
+	c->body_fd = -1;
+}
+
+/* Whether a request body is still being read (and dropped). */
+static bool
+conn_in_body(const struct conn *c)
+{
+	return c->discard > 0 || c->chunked;
+}
+
+/* Whether a large or multipart body is still being sent. */
+static bool
+conn_body_pending(const struct conn *c)
+{
+	return c->body_left > 0 || c->parts != NULL;
+}
+
+/*
+ * Send the pieces of a multipart body in order, memory with send and
+ * file ranges with sendfile, within *budget bytes.  Returns 1 when all
+ * are out, 0 when the socket would block or the budget is spent, -1 on
+ * a failed connection.
+ */
+static int
+conn_send_parts(struct conn *c, size_t *budget)
+{
+	const struct serve_part	*p;
+	uint64_t		 left;
+	size_t			 chunk;
+	off_t			 off;
+	ssize_t			 n;
+
+	while (c->ipart < c->nparts) {
+		p = &c->parts[c->ipart];
+		left = p->len - c->part_done;
+		if (left == 0) {
+			c->ipart++;
+			c->part_done = 0;
+			continue;
+		}
+		if (*budget == 0)
+			return 0;
+		chunk = left < CONN_SENDFILE_CHUNK ? (size_t)left :
+		    CONN_SENDFILE_CHUNK;
+		if (chunk > *budget)
+			chunk = *budget;
+		if (p->mem != NULL)
+			n = send(c->fd, p->mem + c->part_done, chunk,
+			    MSG_NOSIGNAL | (c->ipart + 1 < c->nparts ?
+			    MSG_MORE : 0));
+		else {
+			off = p->off + (off_t)c->part_done;
+			n = sendfile(c->fd, c->body_fd, &off, chunk);
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return 0;
+		if (n <= 0)
+			return -1;
+		c->part_done += (uint64_t)n;
+		*budget -= (size_t)n;
+	}
+	return 1;
 }
 
 /* Keep input that is not consumed yet in the connection's own buffer. */
@@ -691,7 +853,7 @@ conn_has_input(struct conn *c)
 {
 	int	 n = 0;
 
-	if (c->discard > 0 || c->in_len > 0)
+	if (conn_in_body(c) || c->in_len > 0)
 		return true;
 	return ioctl(c->fd, FIONREAD, &n) == 0 && n > 0;
 }
@@ -743,12 +905,11 @@ conn_flush(struct conn *c)
 		msg.msg_iovlen = (size_t)cnt;
 		do
 			n = sendmsg(c->fd, &msg, MSG_NOSIGNAL |
-			    (c->body_left > 0 ? MSG_MORE : 0));
+			    (conn_body_pending(c) ? MSG_MORE : 0));
 		while (n == -1 && errno == EINTR);
 		if (n == -1 && errno != EAGAIN) {
 			env->out_len = 0;
-			c->pend = NULL;
-			c->pend_len = 0;
+			conn_drop_pend(c);
 			return -1;
 		}
 		if (n == -1)
@@ -758,8 +919,7 @@ conn_flush(struct conn *c)
 			rest = want - (size_t)n;
 			if ((c->out = malloc(rest)) == NULL) {
 				env->out_len = 0;
-				c->pend = NULL;
-				c->pend_len = 0;
+				conn_drop_pend(c);
 				return -1;
 			}
 			if ((size_t)n < env->out_len) {
@@ -774,13 +934,11 @@ conn_flush(struct conn *c)
 			c->out_off = 0;
 			c->out_len = rest;
 			env->out_len = 0;
-			c->pend = NULL;
-			c->pend_len = 0;
+			conn_drop_pend(c);
 			return 0;
 		}
 		env->out_len = 0;
-		c->pend = NULL;
-		c->pend_len = 0;
+		conn_drop_pend(c);
 	}
 	while (c->body_left > 0) {
 		if (budget == 0)
@@ -799,11 +957,13 @@ conn_flush(struct conn *c)
 		c->body_left -= (uint64_t)n;
 		budget -= (size_t)n;
 	}
-	if (c->body_ref != NULL) {
-		serve_release(env->serve, c->body_ref);
-		c->body_ref = NULL;
-		c->body_fd = -1;
+	if (c->parts != NULL) {
+		n = conn_send_parts(c, &budget);
+		if (n != 1)
+			return (int)n;
 	}
+	if (c->body_ref != NULL || c->parts_heap != NULL)
+		conn_drop_body(c);
 	return 1;
 }
 
@@ -818,7 +978,7 @@ conn_settle(struct conn *c)
 	struct conn_env		*env = c->env;
 	const struct conf	*conf = env->conf;
 
-	if (c->out != NULL || c->body_left > 0) {
+	if (c->out != NULL || conn_body_pending(c)) {
 		if (c->state != CONN_WRITING) {
 			c->state = CONN_WRITING;
 			conn_set_io(c, EV_WRITE);
@@ -836,6 +996,7 @@ conn_settle(struct conn *c)
 		c->state = CONN_LINGERING;
 		c->close_after = false;
 		c->discard = 0;
+		c->chunked = false;
 		free(c->in);
 		c->in = NULL;
 		c->in_len = c->in_cap = 0;
@@ -847,7 +1008,7 @@ conn_settle(struct conn *c)
 		conn_set_io(c, 0);
 		return 0;
 	}
-	if (c->in != NULL && c->in_len > 0 && c->discard == 0 &&
+	if (c->in != NULL && c->in_len > 0 && !conn_in_body(c) &&
 	    !c->got_bytes) {
 		/* Pipelined requests waited behind the output. */
 		c->state = CONN_READING;
@@ -857,11 +1018,11 @@ conn_settle(struct conn *c)
 		conn_set_timer_at(c, &c->deadline);
 		return conn_run(c, c->in, c->in_len);
 	}
-	if (env->draining && !c->got_bytes && c->discard == 0) {
+	if (env->draining && !c->got_bytes && !conn_in_body(c)) {
 		conn_close(c);
 		return -1;
 	}
-	if (c->got_bytes || c->discard > 0) {
+	if (c->got_bytes || conn_in_body(c)) {
 		/* Part of a head (or of a body) is here: its deadline runs. */
 		c->state = CONN_READING;
 		if (!c->deadline_set)
@@ -979,7 +1140,8 @@ conn_close(struct conn *c)
 		event_del(&c->ev_io);
 	event_del(&c->ev_timer);
 	close(c->fd);
-	serve_release(env->serve, c->body_ref);
+	conn_drop_pend(c);
+	conn_drop_body(c);
 	/* The scratch output only ever holds the closing one's batch. */
 	env->out_len = 0;
 	free(c->in);

@@ -37,6 +37,7 @@ struct status;
 #define CONN_LINGER_MS		2000	/* drain after an error, at most */
 #define CONN_LINGER_BYTES	(1024 * 1024)
 #define CONN_SLEEP_PATH		"/sleep"	/* the demo slow route */
+#define CONN_CONTINUE		"HTTP/1.1 100 Continue\r\n\r\n"
 #define CONN_TRACE_LINE_MAX	200	/* request-line bytes in a trace */
 
 TAILQ_HEAD(conn_list, conn);

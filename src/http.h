@@ -94,6 +94,39 @@ ssize_t		 http_parse_request(const char *buf, size_t len,
 const struct http_header *http_find_header(const struct http_request *,
 		    const char *name);
 
+/* Incremental skipping of a chunked request body (RFC 9112 section 7.1). */
+struct http_chunked {
+	int		 state;		/* private to http.c */
+	uint64_t	 left;		/* bytes left in the current chunk */
+	uint64_t	 total;		/* data bytes seen so far */
+	size_t		 line;		/* bytes of the current size/trailer line */
+};
+
+enum http_chunked_result {
+	HTTP_CHUNKED_MORE,	/* all of buf consumed; the body goes on */
+	HTTP_CHUNKED_DONE,	/* the body (last chunk, trailers) ended */
+	HTTP_CHUNKED_BAD,	/* malformed: 400 */
+	HTTP_CHUNKED_TOO_LARGE	/* more than max_body data bytes: 413 */
+};
+
+#define HTTP_CHUNKED_LINE_MAX	4096	/* a chunk-size or trailer line */
+
+/* Start skipping a new chunked body. */
+void		 http_chunked_init(struct http_chunked *);
+
+/*
+ * Consume bytes of a chunked body from buf[0..len): chunk-size lines (hex,
+ * extensions ignored), chunk data, the last chunk and trailer fields, with
+ * no allocation and across any split of the input.  *used is set to the
+ * bytes consumed: len for MORE, the end of the body for DONE (what
+ * follows is the next request), undefined for BAD and TOO_LARGE.  A line
+ * longer than HTTP_CHUNKED_LINE_MAX, a bad size or a missing CRLF after
+ * chunk data is BAD; data beyond max_body bytes is TOO_LARGE.  Any thread.
+ */
+enum http_chunked_result http_chunked_skip(struct http_chunked *,
+		    const char *buf, size_t len, uint64_t max_body,
+		    size_t *used);
+
 /* Reason phrase of a status ("Not Found"); "Unknown" for others. */
 const char	*http_reason(int status);
 
@@ -112,6 +145,14 @@ struct http_head {
 	const char	*location;
 	const char	*allow;
 	bool		 keep_alive;
+	const char	*etag;		/* with its quotes */
+	const char	*content_range;	/* "bytes 0-9/100" */
+	const char	*content_encoding;
+	const char	*cache_control;
+	bool		 accept_ranges;	/* "Accept-Ranges: bytes" */
+	bool		 vary_encoding;	/* "Vary: Accept-Encoding" */
+	bool		 nosniff;	/* "X-Content-Type-Options: nosniff" */
+	const char	*extra;		/* preformatted "Name: value\r\n" lines */
 };
 
 /*

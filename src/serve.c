@@ -1,131 +1,138 @@
 /* sluice - ISC licence, see COPYING. */
 
 /*
- * Static-file responses, on a worker's thread.
+ * Static-file responses, on a worker's thread: from a parsed request to a
+ * response head and a body to send.
  *
- * A request's path is first confined lexically (path.c), then opened
- * beneath a descriptor of the docroot with openat2(RESOLVE_BENEATH), so
- * neither "..", an encoded trick nor a symlink can leave the docroot;
- * where the kernel lacks openat2 the path is walked one component at a
- * time with O_NOFOLLOW (symlinks are then refused rather than followed).
+ * The request's path is confined lexically (path.c), refused if it names
+ * a dotfile (policy), then opened beneath the docroot (or the host's
+ * directory under --vhost-root) through the worker's file cache
+ * (fcache.c), which cannot leave it.  A directory gets its index file, a
+ * listing (--autoindex) or 403; a regular file gets, in RFC 9110 order:
+ * the choice of a precompressed sibling (section 12.5.3), its validators
+ * and the preconditions (section 13: 304, 412), then Range (section 14:
+ * 206, multipart/byteranges, 416).
  *
- * Each worker keeps a small cache of what opening a path gave: the open
- * descriptor and its fstat, the bytes of a small file, or the errno.  An
- * entry is trusted for SERVE_CACHE_TTL seconds, so a busy file costs no
- * system call but the response's write, and a changed file is seen within
- * a second.  Entries are evicted least recently used; one that a response
- * still sends from (pinned by serve_request, dropped by serve_release) is
- * unlinked and freed at its last release.  The cache is the worker's own:
- * no lock.
+ * What a body is read from stays pinned in the cache until the
+ * connection has sent it (serve_done), so a response never points into
+ * memory that a later request evicted.  errno becomes an HTTP status in
+ * one place (serve_errno_status).  Worker thread only; no lock.
  */
 
 #include "config.h"
 
-#include <sys/queue.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
-#ifdef HAVE_LINUX_OPENAT2_H
-#include <linux/openat2.h>
-#endif
-
+#include "cond.h"
 #include "conf.h"
+#include "encoding.h"
+#include "fcache.h"
 #include "http.h"
+#include "listing.h"
 #include "log.h"
 #include "mime.h"
 #include "path.h"
+#include "range.h"
 #include "serve.h"
 #include "status.h"
 
-#ifndef RESOLVE_BENEATH
-struct open_how {
-	uint64_t	 flags;
-	uint64_t	 mode;
-	uint64_t	 resolve;
-};
-#define RESOLVE_NO_MAGICLINKS	0x02
-#define RESOLVE_BENEATH		0x08
-#endif
-#ifndef SYS_openat2
-#define SYS_openat2		437
-#endif
-
-#define SERVE_OPEN_FLAGS	(O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
 #define SERVE_ERRBODY_MAX	512
-#define SERVE_BUCKETS_MIN	16	/* hash buckets; twice the entries */
+#define SERVE_TYPE_MAX		160
+#define SERVE_KEY_MAX		(SERVE_HOST_MAX + 2 + PATH_OUT_MAX + 32)
+#define SERVE_CRANGE_MAX	80
+#define SERVE_JSON_QUERY	"format=json"
 
-struct serve_entry {
-	char				*key;		/* path relative to the root */
-	uint32_t			 hash;
-	int				 err;		/* errno of the open, or 0 */
-	int				 fd;		/* regular files only, or -1 */
-	struct stat			 st;
-	char				*mem;		/* small regular files */
-	time_t				 opened;
-	unsigned			 refs;		/* pins from responses */
-	bool				 linked;	/* in the table and list */
-	struct serve_entry		*next;		/* hash chain */
-	TAILQ_ENTRY(serve_entry)	 lru;
+_Static_assert(FCACHE_SMALL_MAX <= SERVE_INLINE_MAX,
+    "conn.c batches small bodies of up to SERVE_INLINE_MAX bytes");
+
+struct serve_vhost {
+	char		 name[SERVE_HOST_MAX + 1];
+	int		 fd;		/* the host's directory (or default's) */
+	time_t		 opened;
 };
-
-TAILQ_HEAD(serve_lru, serve_entry);
 
 struct serve {
 	const struct conf	*conf;
 	const struct mime	*mime;
 	struct status		*st;
+	struct fcache		*fc;
 	int			 rootfd;
-	bool			 no_openat2;
-	struct serve_entry	**table;
-	size_t			 mask;		/* buckets - 1 */
-	size_t			 n;		/* linked entries */
-	size_t			 max;
-	struct serve_lru	 lru;		/* most recent first */
+	int			 vrootfd;	/* --vhost-root, or -1 */
+	struct serve_vhost	 vhosts[SERVE_VHOSTS_MAX];
+	size_t			 nvhosts, vnext;
+	uint64_t		 seq;		/* multipart boundaries */
 	time_t			 date_t;
 	char			 date[HTTP_DATE_LEN + 1];
 	char			 errbody[SERVE_ERRBODY_MAX];
 	char			 location[SERVE_LOCATION_MAX];
 	char			 pathbuf[PATH_OUT_MAX + 32];
-	struct serve_entry	 oom;		/* stands in when out of memory */
+	char			 keybuf[SERVE_KEY_MAX];
+	char			 relbuf[PATH_OUT_MAX + 32 + 2];
+	char			 type[SERVE_TYPE_MAX];
+	char			 etag[COND_ETAG_MAX];
+	char			 crange[SERVE_CRANGE_MAX];
 };
 
-static struct serve_entry *serve_lookup(struct serve *, const char *);
-static void	 serve_fill(struct serve_entry *, int);
-static bool	 serve_same(const struct serve_entry *, int,
-		    const struct stat *);
-static void	 serve_unlink(struct serve *, struct serve_entry *);
-static void	 serve_free(struct serve_entry *);
-static int	 serve_open(struct serve *, const char *);
-static int	 serve_open_walk(struct serve *, const char *);
+/* One request being answered: where it is served from, where it goes. */
+struct serve_ctx {
+	const struct http_request *req;
+	bool			 head_only;
+	int			 rootfd;
+	const char		*prefix;	/* cache key namespace: "host/" */
+	bool			 vary;		/* the file has coded siblings */
+	char			*head;
+	size_t			 cap;
+	struct serve_response	*res;
+};
+
+static int	 serve_vhost(struct serve *, const struct http_request *,
+		    struct serve_ctx *);
+static const struct fcache_entry *serve_get(struct serve *,
+		    struct serve_ctx *, const char *);
+static bool	 serve_hidden(const char *);
+static void	 serve_dir(struct serve *, struct serve_ctx *,
+		    const char *, size_t);
+static void	 serve_redirect(struct serve *, struct serve_ctx *,
+		    const char *, size_t);
+static void	 serve_listing(struct serve *, struct serve_ctx *,
+		    const char *, size_t, size_t);
+static void	 serve_file(struct serve *, struct serve_ctx *,
+		    const struct fcache_entry *, const char *);
+static void	 serve_ranges(struct serve *, struct serve_ctx *,
+		    struct http_head *, const struct fcache_entry *,
+		    const struct range *, size_t);
+static void	 serve_fail(struct serve *, struct serve_ctx *, int);
+static void	 serve_emit(struct serve *, struct serve_ctx *,
+		    struct http_head *);
+static const char *serve_type(struct serve *, const char *);
+static const char *serve_cache_control(struct serve *, const char *);
+static const char *serve_field(const struct http_request *, const char *,
+		    size_t *);
 static int	 serve_errno_status(struct serve *, int);
-static void	 serve_redirect(struct serve *, const struct http_request *,
-		    const char *, size_t, char *, size_t,
-		    struct serve_response *);
-static void	 serve_file(struct serve *, const struct http_request *,
-		    struct serve_entry *, const char *, char *, size_t,
-		    struct serve_response *);
-static void	 serve_head(struct serve *, struct serve_response *, int,
-		    const struct http_request *, bool, const char *, uint64_t,
-		    time_t, const char *, const char *, char *, size_t);
-static uint32_t	 serve_hash(const char *);
 
 struct serve *
 serve_create(const struct conf *conf, const char *root,
     const struct mime *mime, struct status *st, unsigned cache_entries,
     char *err, size_t errlen)
 {
-	struct serve	*s;
-	size_t		 buckets = SERVE_BUCKETS_MIN;
+	static const enum fcache_links	 links[] = {
+		[CONF_SYMLINKS_INSIDE] = FCACHE_LINKS_INSIDE,
+		[CONF_SYMLINKS_NEVER] = FCACHE_LINKS_NEVER,
+		[CONF_SYMLINKS_ALWAYS] = FCACHE_LINKS_ALWAYS,
+	};
+	struct serve			*s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -134,12 +141,9 @@ serve_create(const struct conf *conf, const char *root,
 	s->conf = conf;
 	s->mime = mime;
 	s->st = st;
-	s->max = cache_entries;
-	TAILQ_INIT(&s->lru);
-	while (buckets < (size_t)cache_entries * 2)
-		buckets <<= 1;
-	s->mask = buckets - 1;
-	if ((s->table = calloc(buckets, sizeof(*s->table))) == NULL) {
+	s->rootfd = s->vrootfd = -1;
+	if ((s->fc = fcache_create(cache_entries, links[conf->symlinks])) ==
+	    NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -149,27 +153,36 @@ serve_create(const struct conf *conf, const char *root,
 		    "an existing directory", root, strerror(errno));
 		goto fail;
 	}
+	if (conf->vhost_root[0] != '\0') {
+		s->vrootfd = open(conf->vhost_root, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC);
+		if (s->vrootfd == -1) {
+			snprintf(err, errlen, "--vhost-root: cannot open "
+			    "\"%s\": %s; give an existing directory",
+			    conf->vhost_root, strerror(errno));
+			goto fail;
+		}
+	}
 	return s;
  fail:
-	free(s->table);
-	free(s);
+	serve_destroy(s);
 	return NULL;
 }
 
 void
 serve_destroy(struct serve *s)
 {
-	struct serve_entry	*e;
+	size_t	 i;
 
 	if (s == NULL)
 		return;
-	while ((e = TAILQ_FIRST(&s->lru)) != NULL) {
-		serve_unlink(s, e);
-		if (e->refs == 0)
-			serve_free(e);
-	}
-	free(s->table);
-	close(s->rootfd);
+	for (i = 0; i < s->nvhosts; i++)
+		close(s->vhosts[i].fd);
+	if (s->vrootfd != -1)
+		close(s->vrootfd);
+	if (s->rootfd != -1)
+		close(s->rootfd);
+	fcache_destroy(s->fc);
 	free(s);
 }
 
@@ -178,21 +191,41 @@ serve_request(struct serve *s, const struct http_request *req,
     const char *path_override, char *head, size_t cap,
     struct serve_response *res)
 {
-	static const char *const index_files[] = SERVE_INDEX_FILES;
-	struct serve_entry	*e, *ie;
-	const char		*target;
-	size_t			 tlen, i, plen;
-	bool			 dir;
-	enum path_result	 pr;
-	int			 status;
+	struct serve_ctx		 x;
+	struct http_head		 h;
+	const struct fcache_entry	*e;
+	const char			*target;
+	size_t				 tlen;
+	bool				 dir;
+	enum path_result		 pr;
+	int				 status;
 
 	memset(res, 0, sizeof(*res));
 	res->fd = -1;
+	memset(&x, 0, sizeof(x));
+	x.req = req;
+	x.head_only = req->method == HTTP_METHOD_HEAD;
+	x.rootfd = s->rootfd;
+	x.prefix = "";
+	x.head = head;
+	x.cap = cap;
+	x.res = res;
+
+	if (req->method == HTTP_METHOD_OPTIONS) {
+		/* RFC 9110 9.3.7: what the target (or "*") allows. */
+		memset(&h, 0, sizeof(h));
+		h.status = 204;
+		h.allow = SERVE_ALLOW;
+		serve_emit(s, &x, &h);
+		return;
+	}
 	if (req->method != HTTP_METHOD_GET &&
 	    req->method != HTTP_METHOD_HEAD) {
-		status = req->method == HTTP_METHOD_OTHER ? 501 : 405;
-		serve_error(s, status, req->minor, req->keep_alive, false,
-		    head, cap, res);
+		serve_fail(s, &x, req->method == HTTP_METHOD_OTHER ? 501 : 405);
+		return;
+	}
+	if (s->vrootfd != -1 && (status = serve_vhost(s, req, &x)) != 0) {
+		serve_fail(s, &x, status);
 		return;
 	}
 	if (path_override != NULL) {
@@ -204,54 +237,37 @@ serve_request(struct serve *s, const struct http_request *req,
 	}
 	pr = path_resolve(target, tlen, s->pathbuf, PATH_OUT_MAX, &dir);
 	if (pr != PATH_OK) {
-		serve_error(s, path_status(pr), req->minor, false,
-		    req->method == HTTP_METHOD_HEAD, head, cap, res);
+		x.res->close = true;
+		serve_fail(s, &x, path_status(pr));
 		return;
 	}
-	e = serve_lookup(s, s->pathbuf);
+	if (s->conf->dotfiles == CONF_DOTFILES_DENY &&
+	    serve_hidden(s->pathbuf)) {
+		serve_fail(s, &x, 404);
+		return;
+	}
+	e = serve_get(s, &x, s->pathbuf);
 	if (e->err != 0) {
-		status = serve_errno_status(s, e->err);
-		serve_error(s, status, req->minor, req->keep_alive,
-		    req->method == HTTP_METHOD_HEAD, head, cap, res);
+		serve_fail(s, &x, serve_errno_status(s, e->err));
 		return;
 	}
 	if (S_ISDIR(e->st.st_mode)) {
-		if (!dir) {
-			serve_redirect(s, req, target, tlen, head, cap, res);
-			return;
-		}
-		plen = strlen(s->pathbuf);
-		for (i = 0; i < sizeof(index_files) / sizeof(index_files[0]);
-		    i++) {
-			if (plen + 1 + strlen(index_files[i]) + 1 >
-			    sizeof(s->pathbuf))
-				break;
-			snprintf(s->pathbuf + plen, sizeof(s->pathbuf) - plen,
-			    "%s%s", plen == 0 ? "" : "/", index_files[i]);
-			ie = serve_lookup(s, s->pathbuf);
-			if (ie->err == 0 && S_ISREG(ie->st.st_mode)) {
-				serve_file(s, req, ie, s->pathbuf, head, cap,
-				    res);
-				return;
-			}
-		}
-		/* No index and no listing (yet): as nginx, forbidden. */
-		serve_error(s, 403, req->minor, req->keep_alive,
-		    req->method == HTTP_METHOD_HEAD, head, cap, res);
+		if (!dir)
+			serve_redirect(s, &x, target, tlen);
+		else
+			serve_dir(s, &x, target, tlen);
 		return;
 	}
 	if (!S_ISREG(e->st.st_mode)) {
-		serve_error(s, 403, req->minor, req->keep_alive,
-		    req->method == HTTP_METHOD_HEAD, head, cap, res);
+		serve_fail(s, &x, 403);
 		return;
 	}
 	if (dir) {
 		/* "file.html/" names a directory that is not there. */
-		serve_error(s, 404, req->minor, req->keep_alive,
-		    req->method == HTTP_METHOD_HEAD, head, cap, res);
+		serve_fail(s, &x, 404);
 		return;
 	}
-	serve_file(s, req, e, s->pathbuf, head, cap, res);
+	serve_file(s, &x, e, s->pathbuf);
 }
 
 void
@@ -259,60 +275,38 @@ serve_error(struct serve *s, int status, int minor, bool keep_alive,
     bool head_only, char *head, size_t cap, struct serve_response *res)
 {
 	struct http_request	 fake;
-	struct serve_entry	*e;
-	int			 n;
+	struct serve_ctx	 x;
 
 	memset(res, 0, sizeof(*res));
 	res->fd = -1;
-	/* Errors that leave the stream in doubt close it (RFC 9112 9.6). */
-	switch (status) {
-	case 400: case 408: case 411: case 413: case 414: case 431:
-	case 501: case 505:
-		keep_alive = false;
-		break;
-	default:
-		break;
-	}
 	memset(&fake, 0, sizeof(fake));
 	fake.minor = minor;
 	fake.keep_alive = keep_alive;
 	fake.method = head_only ? HTTP_METHOD_HEAD : HTTP_METHOD_GET;
-	if (status == 404) {
-		e = serve_lookup(s, "404.html");
-		if (e->err == 0 && S_ISREG(e->st.st_mode)) {
-			serve_file(s, &fake, e, "404.html", head, cap, res);
-			res->status = 404;
-			/* serve_file wrote a 200 head: write it again. */
-			serve_head(s, res, 404, &fake, head_only,
-			    mime_lookup(s->mime, "404.html"),
-			    (uint64_t)e->st.st_size, 0, NULL, NULL, head, cap);
-			return;
-		}
-	}
-	n = snprintf(s->errbody, sizeof(s->errbody),
-	    "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
-	    "<body><h1>%d %s</h1></body></html>\n", status,
-	    http_reason(status), status, http_reason(status));
-	if (n < 0 || (size_t)n >= sizeof(s->errbody))
-		n = 0;
-	serve_head(s, res, status, &fake, head_only, "text/html",
-	    (uint64_t)n, 0, NULL, status == 405 ? SERVE_ALLOW : NULL, head,
-	    cap);
-	if (!head_only && n > 0) {
-		res->body = SERVE_BODY_MEM;
-		res->mem = s->errbody;
-		res->len = (uint64_t)n;
-	}
+	memset(&x, 0, sizeof(x));
+	x.req = &fake;
+	x.head_only = head_only;
+	x.rootfd = s->rootfd;
+	x.prefix = "";
+	x.head = head;
+	x.cap = cap;
+	x.res = res;
+	serve_fail(s, &x, status);
 }
 
 void
-serve_release(struct serve *s, struct serve_entry *e)
+serve_done(struct serve *s, struct serve_response *res)
 {
-	if (e == NULL)
-		return;
-	e->refs--;
-	if (e->refs == 0 && !e->linked)
-		serve_free(e);
+	fcache_release(s->fc, res->ref);
+	res->ref = NULL;
+	free(res->heap);
+	res->heap = NULL;
+}
+
+void
+serve_release(struct serve *s, const struct fcache_entry *e)
+{
+	fcache_release(s->fc, e);
 }
 
 const char *
@@ -328,19 +322,146 @@ serve_date(struct serve *s)
 }
 
 /*
+ * --vhost-root: serve the request from DIR/HOST/, HOST being the Host
+ * field (or the absolute-form authority) without its port, lower-cased;
+ * unknown hosts, IP literals and HTTP/1.0 without Host from DIR/default/.
+ * Returns 0 with x->rootfd and x->prefix set, or a status (400, 404).
+ */
+static int
+serve_vhost(struct serve *s, const struct http_request *req,
+    struct serve_ctx *x)
+{
+	struct serve_vhost	*v;
+	char			 name[SERVE_HOST_MAX + 1];
+	const char		*p = req->host.p;
+	size_t			 len = req->host.len, i;
+	time_t			 now = time(NULL);
+	int			 fd;
+
+	if (p != NULL && len > 0 && p[0] != '[') {
+		/* reg-name or IPv4, then an optional ":port". */
+		for (i = 0; i < len && p[i] != ':'; i++)
+			if (!isalnum((unsigned char)p[i]) && p[i] != '-' &&
+			    p[i] != '.')
+				return 400;
+		if (i == 0 || i > SERVE_HOST_MAX || p[0] == '.' ||
+		    memmem(p, i, "..", 2) != NULL)
+			return 400;
+		for (len = i, i = 0; i < len; i++)
+			name[i] = (char)tolower((unsigned char)p[i]);
+		name[len] = '\0';
+		/* A trailing dot names the same host (RFC 1034 3.1). */
+		if (len > 1 && name[len - 1] == '.')
+			name[--len] = '\0';
+	} else
+		snprintf(name, sizeof(name), "%s", SERVE_VHOST_DEFAULT);
+
+	for (i = 0; i < s->nvhosts; i++) {
+		v = &s->vhosts[i];
+		if (strcmp(v->name, name) == 0 && now - v->opened <
+		    FCACHE_TTL && now >= v->opened)
+			goto found;
+		if (strcmp(v->name, name) == 0)
+			break;
+	}
+	fd = fcache_open(s->fc, s->vrootfd, name);
+	if (fd == -1 && (errno == ENOENT || errno == ENOTDIR) &&
+	    strcmp(name, SERVE_VHOST_DEFAULT) != 0)
+		fd = fcache_open(s->fc, s->vrootfd, SERVE_VHOST_DEFAULT);
+	if (fd == -1)
+		return errno == EMFILE || errno == ENFILE ? 503 : 404;
+	if (i == s->nvhosts) {
+		if (s->nvhosts < SERVE_VHOSTS_MAX)
+			i = s->nvhosts++;
+		else {
+			i = s->vnext;
+			s->vnext = (s->vnext + 1) % SERVE_VHOSTS_MAX;
+		}
+	}
+	v = &s->vhosts[i];
+	if (i < s->nvhosts && v->name[0] != '\0')
+		close(v->fd);
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->fd = fd;
+	v->opened = now;
+ found:
+	x->rootfd = v->fd;
+	/* Host names hold no '/', so "name/" keeps each host's keys apart. */
+	x->prefix = v->name;
+	return 0;
+}
+
+/* The cache entry of relative path rel under the request's root. */
+static const struct fcache_entry *
+serve_get(struct serve *s, struct serve_ctx *x, const char *rel)
+{
+	if (x->prefix[0] == '\0')
+		return fcache_get(s->fc, x->rootfd, rel, rel);
+	snprintf(s->keybuf, sizeof(s->keybuf), "%s/%s", x->prefix, rel);
+	return fcache_get(s->fc, x->rootfd, s->keybuf, rel);
+}
+
+/* Whether a confined path names a dotfile (outside /.well-known/). */
+static bool
+serve_hidden(const char *path)
+{
+	const char	*p = path;
+	size_t		 wk = sizeof(SERVE_WELL_KNOWN) - 1;
+
+	if (strncmp(p, SERVE_WELL_KNOWN, wk) == 0 &&
+	    (p[wk] == '/' || p[wk] == '\0')) {
+		p += wk;
+		if (*p == '/')
+			p++;
+	}
+	for (; *p != '\0'; p++) {
+		if (*p == '.' && (p == path || p[-1] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* A directory named with its slash: an index file, a listing, or 403. */
+static void
+serve_dir(struct serve *s, struct serve_ctx *x, const char *target,
+    size_t tlen)
+{
+	const struct fcache_entry	*ie;
+	size_t				 plen = strlen(s->pathbuf), i;
+
+	for (i = 0; i < s->conf->nindex; i++) {
+		if (plen + 1 + strlen(s->conf->index[i]) + 1 >
+		    sizeof(s->pathbuf))
+			break;
+		snprintf(s->pathbuf + plen, sizeof(s->pathbuf) - plen, "%s%s",
+		    plen == 0 ? "" : "/", s->conf->index[i]);
+		ie = serve_get(s, x, s->pathbuf);
+		if (ie->err == 0 && S_ISREG(ie->st.st_mode)) {
+			serve_file(s, x, ie, s->pathbuf);
+			return;
+		}
+	}
+	s->pathbuf[plen] = '\0';
+	if (s->conf->autoindex)
+		serve_listing(s, x, target, tlen, plen);
+	else
+		serve_fail(s, x, 403);	/* as nginx: no index, no listing */
+}
+
+/*
  * 301 to the slash form of the directory in s->pathbuf.  Location is made
  * from the decoded, confined path, percent-encoded, never from the raw
  * target: "//host/../dir" must not become a redirect to another host.
- * The query, if any, is kept as received.
+ * The query, if any, is kept, escaped where a URI requires it.
  */
 static void
-serve_redirect(struct serve *s, const struct http_request *req,
-    const char *target, size_t tlen, char *head, size_t cap,
-    struct serve_response *res)
+serve_redirect(struct serve *s, struct serve_ctx *x, const char *target,
+    size_t tlen)
 {
-	const char	*q = memchr(target, '?', tlen);
-	size_t		 qlen = q != NULL ? tlen - (size_t)(q - target) : 0;
-	size_t		 n, m = 0, room = sizeof(s->location);
+	struct http_head	 h;
+	const char		*q = memchr(target, '?', tlen);
+	size_t			 qlen = q != NULL ? tlen - (size_t)(q - target) : 0;
+	size_t			 n, room = sizeof(s->location);
 
 	s->location[0] = '/';
 	n = path_encode(s->pathbuf, s->location + 1, room - 1);
@@ -348,306 +469,448 @@ serve_redirect(struct serve *s, const struct http_request *req,
 		goto too_long;
 	s->location[1 + n] = '/';
 	s->location[2 + n] = '\0';
-	if (qlen > 0) {
-		m = path_encode_query(q, qlen, s->location + 2 + n,
-		    room - 2 - n);
-		if (m == 0)
-			goto too_long;
-	}
-	serve_head(s, res, 301, req, false, "text/html", 0, 0, s->location,
-	    NULL, head, cap);
+	if (qlen > 0 && path_encode_query(q, qlen, s->location + 2 + n,
+	    room - 2 - n) == 0)
+		goto too_long;
+	memset(&h, 0, sizeof(h));
+	h.status = 301;
+	h.has_length = true;
+	h.content_type = "text/html";
+	h.location = s->location;
+	serve_emit(s, x, &h);
 	return;
  too_long:
-	serve_error(s, 414, req->minor, false, req->method == HTTP_METHOD_HEAD,
-	    head, cap, res);
+	serve_fail(s, x, 414);
 }
 
-/* Fill res for a regular file entry e, named `name` (for its type). */
+/*
+ * --autoindex: the directory s->pathbuf (plen bytes) as an HTML page, or
+ * as JSON when the query asks "format=json".  The page is built in a heap
+ * buffer that the connection frees once it is sent.
+ */
 static void
-serve_file(struct serve *s, const struct http_request *req,
-    struct serve_entry *e, const char *name, char *head, size_t cap,
-    struct serve_response *res)
-{
-	uint64_t	 size = (uint64_t)e->st.st_size;
-	bool		 head_only = req->method == HTTP_METHOD_HEAD;
-
-	serve_head(s, res, 200, req, head_only, mime_lookup(s->mime, name),
-	    size, e->st.st_mtime, NULL, NULL, head, cap);
-	if (head_only || size == 0)
-		return;
-	if (e->mem != NULL) {
-		res->body = SERVE_BODY_MEM;
-		res->mem = e->mem;
-		res->len = size;
-		return;
-	}
-	res->body = SERVE_BODY_FILE;
-	res->fd = e->fd;
-	res->off = 0;
-	res->len = size;
-	res->ref = e;
-	e->refs++;
-}
-
-/* Write a response head and fill the header-related fields of res. */
-static void
-serve_head(struct serve *s, struct serve_response *res, int status,
-    const struct http_request *req, bool head_only, const char *type,
-    uint64_t length, time_t mtime, const char *location, const char *allow,
-    char *head, size_t cap)
+serve_listing(struct serve *s, struct serve_ctx *x, const char *target,
+    size_t tlen, size_t plen)
 {
 	struct http_head	 h;
+	enum listing_format	 fmt = LISTING_HTML;
+	const char		*q = memchr(target, '?', tlen), *p;
+	char			*buf = NULL;
+	size_t			 len = 0, qlen;
+	int			 fd, rc;
 
-	(void)head_only;
+	if (q != NULL) {
+		/* Look for the parameter among "a=b&c=d". */
+		qlen = tlen - (size_t)(q - target) - 1;
+		for (p = q + 1; p < q + 1 + qlen; p++) {
+			if ((p == q + 1 || p[-1] == '&') &&
+			    (size_t)(q + 1 + qlen - p) >=
+			    sizeof(SERVE_JSON_QUERY) - 1 &&
+			    memcmp(p, SERVE_JSON_QUERY,
+			    sizeof(SERVE_JSON_QUERY) - 1) == 0 &&
+			    (p + sizeof(SERVE_JSON_QUERY) - 1 == q + 1 + qlen ||
+			    p[sizeof(SERVE_JSON_QUERY) - 1] == '&'))
+				fmt = LISTING_JSON;
+		}
+	}
+	/* The URL path: "/" + the decoded directory + "/". */
+	snprintf(s->relbuf, sizeof(s->relbuf), "/%s%s", s->pathbuf,
+	    plen > 0 ? "/" : "");
+	if ((fd = fcache_open(s->fc, x->rootfd, s->pathbuf)) == -1) {
+		serve_fail(s, x, serve_errno_status(s, errno));
+		return;
+	}
+	rc = listing_render(fd, s->relbuf, fmt,
+	    s->conf->dotfiles == CONF_DOTFILES_ALLOW, &buf, &len);
+	close(fd);
+	if (rc == -1) {
+		serve_fail(s, x, serve_errno_status(s, errno));
+		return;
+	}
+	memset(&h, 0, sizeof(h));
+	h.status = 200;
+	h.content_type = fmt == LISTING_JSON ? "application/json" :
+	    "text/html" SERVE_CHARSET;
+	h.content_length = len;
+	h.has_length = true;
+	serve_emit(s, x, &h);
+	if (x->head_only || x->res->status != 200) {
+		free(buf);
+		return;
+	}
+	x->res->body = SERVE_BODY_MEM;
+	x->res->mem = buf;
+	x->res->len = len;
+	x->res->heap = buf;
+}
+
+/*
+ * A regular file: pick the representation (a precompressed sibling the
+ * client accepts), evaluate the preconditions on its validators, then
+ * Range, and answer 200, 206, 304, 412 or 416.
+ */
+static void
+serve_file(struct serve *s, struct serve_ctx *x, const struct fcache_entry *e,
+    const char *name)
+{
+	const struct http_request	*req = x->req;
+	const struct fcache_entry	*use = e, *sib;
+	struct http_head		 h;
+	struct cond_request		 cr;
+	struct range			 ranges[RANGE_MAX];
+	enum encoding			 enc = ENCODING_IDENTITY;
+	enum range_result		 rr = RANGE_IGNORE;
+	const char			*v, *ir;
+	size_t				 vlen, irlen, n = 0, plen;
+	unsigned			 avail = 0;
+	uint64_t			 size;
+	int				 i;
+
+	memset(&h, 0, sizeof(h));
+	/* The type and cache rule are the original's, whatever the coding. */
+	h.content_type = serve_type(s, name);
+	h.cache_control = serve_cache_control(s, name);
+	fcache_pin(s->fc, e);
+	plen = strlen(name);
+	if (s->conf->precompressed && plen + 5 < sizeof(s->relbuf)) {
+		for (i = ENCODING_BR; i < ENCODING__COUNT; i++) {
+			snprintf(s->relbuf, sizeof(s->relbuf), "%s%s", name,
+			    encoding_suffix(i));
+			sib = serve_get(s, x, s->relbuf);
+			/* An older sibling is stale: never serve it. */
+			if (sib->err == 0 && S_ISREG(sib->st.st_mode) &&
+			    (sib->st.st_mtim.tv_sec > e->st.st_mtim.tv_sec ||
+			    (sib->st.st_mtim.tv_sec == e->st.st_mtim.tv_sec &&
+			    sib->st.st_mtim.tv_nsec >= e->st.st_mtim.tv_nsec)))
+				avail |= ENCODING_MASK(i);
+		}
+		v = serve_field(req, "Accept-Encoding", &vlen);
+		enc = encoding_choose(v, vlen, avail);
+		if (enc != ENCODING_IDENTITY && enc != ENCODING_NONE) {
+			snprintf(s->relbuf, sizeof(s->relbuf), "%s%s", name,
+			    encoding_suffix(enc));
+			use = serve_get(s, x, s->relbuf);
+			if (use->err != 0 || !S_ISREG(use->st.st_mode)) {
+				use = e;	/* it went away meanwhile */
+				enc = ENCODING_IDENTITY;
+			} else {
+				fcache_pin(s->fc, use);
+				fcache_release(s->fc, e);
+				h.content_encoding = encoding_name(enc);
+			}
+		}
+	}
+	/* Every answer for this file depends on Accept-Encoding: 412 too. */
+	h.vary_encoding = x->vary = avail != 0;
+	size = (uint64_t)use->st.st_size;
+	cond_etag(size, use->st.st_mtim.tv_sec, use->st.st_mtim.tv_nsec,
+	    enc != ENCODING_IDENTITY && enc != ENCODING_NONE ?
+	    encoding_name(enc) : NULL, s->etag);
+	h.etag = s->etag;
+	h.last_modified = use->st.st_mtime;
+	x->res->ref = use;	/* released by serve_done, whatever happens */
+
+	memset(&cr, 0, sizeof(cr));
+	cr.get_or_head = true;
+	cr.if_match = serve_field(req, "If-Match", &cr.if_match_len);
+	cr.if_none_match = serve_field(req, "If-None-Match",
+	    &cr.if_none_match_len);
+	cr.if_modified_since = serve_field(req, "If-Modified-Since",
+	    &cr.if_modified_since_len);
+	cr.if_unmodified_since = serve_field(req, "If-Unmodified-Since",
+	    &cr.if_unmodified_since_len);
+	switch (cond_evaluate(&cr, s->etag, use->st.st_mtime, time(NULL))) {
+	case COND_NOT_MODIFIED:
+		/* RFC 9110 15.4.5: the 200's validators and caching fields. */
+		h.status = 304;
+		h.content_type = NULL;
+		serve_emit(s, x, &h);
+		return;
+	case COND_FAILED:
+		serve_fail(s, x, 412);
+		return;
+	case COND_PROCEED:
+		break;
+	}
+
+	h.accept_ranges = true;
+	v = serve_field(req, "Range", &vlen);
+	if (v != NULL && req->method == HTTP_METHOD_GET) {
+		ir = serve_field(req, "If-Range", &irlen);
+		if (ir == NULL || range_if_range(ir, irlen, s->etag,
+		    use->st.st_mtime))
+			rr = range_parse(v, vlen, size, ranges, &n);
+	}
+	if (rr == RANGE_UNSATISFIABLE) {
+		snprintf(s->crange, sizeof(s->crange), "bytes */%llu",
+		    (unsigned long long)size);
+		serve_fail(s, x, 416);
+		return;
+	}
+	if (rr == RANGE_OK) {
+		serve_ranges(s, x, &h, use, ranges, n);
+		return;
+	}
+	h.status = 200;
+	h.content_length = size;
+	h.has_length = true;
+	serve_emit(s, x, &h);
+	if (x->head_only || size == 0 || x->res->status != 200)
+		return;
+	if (use->mem != NULL) {
+		x->res->body = SERVE_BODY_MEM;
+		x->res->mem = use->mem;
+	} else {
+		x->res->body = SERVE_BODY_FILE;
+		x->res->fd = use->fd;
+		x->res->off = 0;
+	}
+	x->res->len = size;
+}
+
+/*
+ * 206: one range as it is, several as multipart/byteranges, whose framing
+ * and part list live in one heap block that the connection frees.
+ */
+static void
+serve_ranges(struct serve *s, struct serve_ctx *x, struct http_head *h,
+    const struct fcache_entry *use, const struct range *r, size_t n)
+{
+	struct serve_part	*parts;
+	struct serve_response	*res = x->res;
+	char			 boundary[RANGE_BOUNDARY_LEN + 1], *text;
+	uint64_t		 size = (uint64_t)use->st.st_size, total;
+	size_t			 i, k = 0, w, room;
+	const char		*type = h->content_type;
+
+	h->status = 206;
+	h->has_length = true;
+	if (n == 1) {
+		snprintf(s->crange, sizeof(s->crange), "bytes %llu-%llu/%llu",
+		    (unsigned long long)r[0].first,
+		    (unsigned long long)r[0].last, (unsigned long long)size);
+		h->content_range = s->crange;
+		h->content_length = r[0].last - r[0].first + 1;
+		serve_emit(s, x, h);
+		if (x->head_only || res->status != 206)
+			return;
+		res->len = h->content_length;
+		if (use->mem != NULL) {
+			res->body = SERVE_BODY_MEM;
+			res->mem = use->mem + r[0].first;
+		} else {
+			res->body = SERVE_BODY_FILE;
+			res->fd = use->fd;
+			res->off = (off_t)r[0].first;
+		}
+		return;
+	}
+	range_boundary(++s->seq ^ (uint64_t)time(NULL) << 20, boundary);
+	total = range_multipart_length(r, n, boundary, type, size);
+	/* Parts: a framing and a range each, then the closing delimiter. */
+	room = n * RANGE_PART_HEAD_MAX + RANGE_PART_HEAD_MAX;
+	if ((res->heap = malloc((2 * n + 1) * sizeof(*parts) + room)) ==
+	    NULL) {
+		serve_fail(s, x, 503);
+		return;
+	}
+	parts = (struct serve_part *)(void *)res->heap;
+	text = res->heap + (2 * n + 1) * sizeof(*parts);
+	for (i = 0; i < n; i++) {
+		w = range_part_head(text, room, boundary, type, &r[i], size);
+		parts[k].mem = text;
+		parts[k].off = 0;
+		parts[k++].len = w;
+		text += w;
+		room -= w;
+		parts[k].mem = use->mem != NULL ? use->mem + r[i].first :
+		    NULL;
+		parts[k].off = (off_t)r[i].first;
+		parts[k++].len = r[i].last - r[i].first + 1;
+	}
+	w = range_part_tail(text, room, boundary);
+	parts[k].mem = text;
+	parts[k].off = 0;
+	parts[k++].len = w;
+	snprintf(s->type, sizeof(s->type), "multipart/byteranges; boundary=%s",
+	    boundary);
+	h->content_type = s->type;
+	h->content_length = total;
+	serve_emit(s, x, h);
+	if (x->head_only || res->status != 206) {
+		free(res->heap);
+		res->heap = NULL;
+		return;
+	}
+	res->body = SERVE_BODY_PARTS;
+	res->parts = parts;
+	res->nparts = k;
+	res->fd = use->fd;
+	res->len = total;
+}
+
+/*
+ * Answer an error status: its --error-page (404: 404.html by default)
+ * from the request's root when there is one, else a small built-in page.
+ * Errors that leave the stream in doubt close the connection (RFC 9112
+ * 9.6); 405 says Allow, 416 says Content-Range.
+ */
+static void
+serve_fail(struct serve *s, struct serve_ctx *x, int status)
+{
+	const struct fcache_entry	*e = NULL;
+	struct http_head		 h;
+	const char			*page = NULL;
+	char				 target[PATH_MAX + 2];
+	bool				 dir;
+	size_t				 i;
+	int				 n;
+
+	fcache_release(s->fc, x->res->ref);
+	x->res->ref = NULL;
 	memset(&h, 0, sizeof(h));
 	h.status = status;
-	h.minor = req->minor;
-	h.date = serve_date(s);
-	h.content_type = type;
-	h.content_length = length;
 	h.has_length = true;
-	h.last_modified = mtime;
-	h.location = location;
-	h.allow = allow;
-	h.keep_alive = req->keep_alive;
-	res->status = status;
-	res->length = length;
-	res->close = !req->keep_alive;
-	res->head_len = http_write_head(head, cap, &h);
+	h.vary_encoding = x->vary;
+	switch (status) {
+	case 400: case 408: case 411: case 413: case 414: case 431:
+	case 501: case 505:
+		x->res->close = true;
+		break;
+	case 405:
+		h.allow = SERVE_ALLOW;
+		break;
+	case 416:
+		h.content_range = s->crange;
+		break;
+	default:
+		break;
+	}
+	for (i = 0; i < s->conf->nerror_pages; i++)
+		if (s->conf->error_pages[i].status == status)
+			page = s->conf->error_pages[i].path;
+	if (page == NULL && status == 404)
+		page = "404.html";
+	if (page != NULL) {
+		/* The page's path is confined like a request's. */
+		snprintf(target, sizeof(target), "%s%s",
+		    page[0] == '/' ? "" : "/", page);
+		if (path_resolve(target, strlen(target), s->relbuf,
+		    PATH_OUT_MAX, &dir) == PATH_OK && !dir) {
+			e = serve_get(s, x, s->relbuf);
+			if (e->err != 0 || !S_ISREG(e->st.st_mode))
+				e = NULL;
+		}
+	}
+	if (e != NULL) {
+		h.content_type = serve_type(s, s->relbuf);
+		h.content_length = (uint64_t)e->st.st_size;
+		serve_emit(s, x, &h);
+		if (x->head_only || e->st.st_size == 0)
+			return;
+		fcache_pin(s->fc, e);
+		x->res->ref = e;
+		x->res->len = (uint64_t)e->st.st_size;
+		if (e->mem != NULL) {
+			x->res->body = SERVE_BODY_MEM;
+			x->res->mem = e->mem;
+		} else {
+			x->res->body = SERVE_BODY_FILE;
+			x->res->fd = e->fd;
+			x->res->off = 0;
+		}
+		return;
+	}
+	n = snprintf(s->errbody, sizeof(s->errbody),
+	    "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
+	    "<body><h1>%d %s</h1></body></html>\n", status,
+	    http_reason(status), status, http_reason(status));
+	if (n < 0 || (size_t)n >= sizeof(s->errbody))
+		n = 0;
+	h.content_type = "text/html" SERVE_CHARSET;
+	h.content_length = (uint64_t)n;
+	serve_emit(s, x, &h);
+	if (!x->head_only && n > 0 && x->res->status == status) {
+		x->res->body = SERVE_BODY_MEM;
+		x->res->mem = s->errbody;
+		x->res->len = (uint64_t)n;
+	}
+}
+
+/*
+ * Write the head h with what every response carries (Date, Server, the
+ * connection's fate, nosniff, --header lines) into the response.  A 204
+ * or 304 carries no Content-Length (RFC 9110 8.6).
+ */
+static void
+serve_emit(struct serve *s, struct serve_ctx *x, struct http_head *h)
+{
+	struct serve_response	*res = x->res;
+
+	h->minor = x->req->minor;
+	h->date = serve_date(s);
+	h->keep_alive = x->req->keep_alive && !res->close;
+	h->nosniff = s->conf->nosniff;
+	h->extra = s->conf->headers[0] != '\0' ? s->conf->headers : NULL;
+	if (h->status == 204 || h->status == 304)
+		h->has_length = false;
+	res->status = h->status;
+	res->length = h->content_length;
+	res->close = !h->keep_alive;
+	res->head_len = http_write_head(x->head, x->cap, h);
 	if (res->head_len == 0) {
 		/* Cannot happen with cap >= SERVE_HEAD_MAX; still answer. */
-		memset(&h, 0, sizeof(h));
-		h.status = 500;
-		h.has_length = true;
+		memset(h, 0, sizeof(*h));
+		h->status = 500;
+		h->has_length = true;
 		res->status = 500;
 		res->length = 0;
 		res->close = true;
-		res->body = SERVE_BODY_NONE;
-		res->head_len = http_write_head(head, cap, &h);
+		res->head_len = http_write_head(x->head, x->cap, h);
 	}
 }
 
-/*
- * The cache entry for `key`, opening the path on a miss or once the entry
- * is older than SERVE_CACHE_TTL.  An expired entry whose file is still the
- * same (device, inode, size, mtime, type) is kept and trusted again, so a
- * file that does not change keeps one descriptor however long it is
- * served.  Never NULL: when no entry can be allocated, s->oom stands in,
- * carrying ENOMEM.
- */
-static struct serve_entry *
-serve_lookup(struct serve *s, const char *key)
+/* The Content-Type for file name `name`: text types say utf-8. */
+static const char *
+serve_type(struct serve *s, const char *name)
 {
-	struct serve_entry	*e, *victim;
-	struct stat		 sb;
-	uint32_t		 h = serve_hash(key);
-	time_t			 now = time(NULL);
-	int			 fd, err = 0;
+	const char	*t = mime_lookup(s->mime, name);
 
-	for (e = s->table[h & s->mask]; e != NULL; e = e->next) {
-		if (e->hash == h && strcmp(e->key, key) == 0)
-			break;
-	}
-	if (e != NULL && now - e->opened < SERVE_CACHE_TTL &&
-	    now >= e->opened) {
-		TAILQ_REMOVE(&s->lru, e, lru);
-		TAILQ_INSERT_HEAD(&s->lru, e, lru);
-		return e;
-	}
-
-	memset(&sb, 0, sizeof(sb));
-	if ((fd = serve_open(s, key)) == -1)
-		err = errno;
-	else if (fstat(fd, &sb) == -1) {
-		err = errno;
-		close(fd);
-		fd = -1;
-	}
-	if (e != NULL) {
-		if (serve_same(e, err, &sb)) {
-			if (fd != -1)
-				close(fd);
-			e->opened = now;
-			TAILQ_REMOVE(&s->lru, e, lru);
-			TAILQ_INSERT_HEAD(&s->lru, e, lru);
-			return e;
-		}
-		serve_unlink(s, e);
-		if (e->refs == 0)
-			serve_free(e);
-	}
-
-	if ((e = calloc(1, sizeof(*e))) == NULL ||
-	    (e->key = strdup(key)) == NULL) {
-		free(e);
-		if (fd != -1)
-			close(fd);
-		memset(&s->oom, 0, sizeof(s->oom));
-		s->oom.err = ENOMEM;
-		s->oom.fd = -1;
-		return &s->oom;
-	}
-	e->hash = h;
-	e->fd = -1;
-	e->opened = now;
-	e->err = err;
-	e->st = sb;
-	if (fd != -1 && S_ISREG(sb.st_mode))
-		serve_fill(e, fd);
-	else if (fd != -1)
-		close(fd);
-	/* Transient errors are not remembered: stale at once. */
-	if (err == EMFILE || err == ENFILE || err == ENOMEM)
-		e->opened = now - SERVE_CACHE_TTL;
-
-	e->next = s->table[h & s->mask];
-	s->table[h & s->mask] = e;
-	TAILQ_INSERT_HEAD(&s->lru, e, lru);
-	e->linked = true;
-	s->n++;
-	while (s->n > s->max && s->n > 1 &&
-	    (victim = TAILQ_LAST(&s->lru, serve_lru)) != e) {
-		serve_unlink(s, victim);
-		if (victim->refs == 0)
-			serve_free(victim);
-	}
-	return e;
+	if (strncmp(t, "text/", 5) != 0)
+		return t;
+	snprintf(s->type, sizeof(s->type), "%s%s", t, SERVE_CHARSET);
+	return s->type;
 }
 
-/*
- * Keep a regular file's bytes in memory when it is small (its descriptor
- * is closed then: the bytes are all a response needs), else keep fd for
- * sendfile.  Takes ownership of fd.
- */
-static void
-serve_fill(struct serve_entry *e, int fd)
+/* The first --cache-control rule whose suffix list matches name, or NULL. */
+static const char *
+serve_cache_control(struct serve *s, const char *name)
 {
-	size_t	 got = 0, size = (size_t)e->st.st_size;
-	ssize_t	 n;
+	const struct conf_cache_rule	*r;
+	const char			*p, *e;
+	size_t				 i, nlen = strlen(name), len;
 
-	if (e->st.st_size > SERVE_SMALL_MAX) {
-		e->fd = fd;
-		return;
-	}
-	if (size > 0 && (e->mem = malloc(size)) == NULL) {
-		e->fd = fd;	/* no memory: send it from the file */
-		return;
-	}
-	while (got < size) {
-		n = pread(fd, e->mem + got, size - got, (off_t)got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	/* A file that shrank while read is served as read. */
-	e->st.st_size = (off_t)got;
-	close(fd);
-}
-
-/* Whether opening the path again gave what entry e already holds. */
-static bool
-serve_same(const struct serve_entry *e, int err, const struct stat *sb)
-{
-	if (e->err != err)
-		return false;
-	if (err != 0)
-		return true;
-	return e->st.st_dev == sb->st_dev && e->st.st_ino == sb->st_ino &&
-	    e->st.st_size == sb->st_size && e->st.st_mode == sb->st_mode &&
-	    e->st.st_mtim.tv_sec == sb->st_mtim.tv_sec &&
-	    e->st.st_mtim.tv_nsec == sb->st_mtim.tv_nsec;
-}
-
-/* Take e out of the table and the LRU list; it is freed at its last pin. */
-static void
-serve_unlink(struct serve *s, struct serve_entry *e)
-{
-	struct serve_entry	**pp;
-
-	if (!e->linked)
-		return;
-	for (pp = &s->table[e->hash & s->mask]; *pp != NULL;
-	    pp = &(*pp)->next) {
-		if (*pp == e) {
-			*pp = e->next;
-			break;
+	for (i = 0; i < s->conf->ncache_rules; i++) {
+		r = &s->conf->cache_rules[i];
+		for (p = r->suffixes; *p != '\0'; p = *e == ',' ? e + 1 : e) {
+			e = p + strcspn(p, ",");
+			len = (size_t)(e - p);
+			if (len > 0 && len <= nlen &&
+			    strncasecmp(name + nlen - len, p, len) == 0)
+				return r->value;
 		}
 	}
-	TAILQ_REMOVE(&s->lru, e, lru);
-	e->linked = false;
-	s->n--;
+	return NULL;
 }
 
-/* Free an unlinked, unpinned entry and close its descriptor. */
-static void
-serve_free(struct serve_entry *e)
+/* A request field's value and its length, or NULL (and 0) if absent. */
+static const char *
+serve_field(const struct http_request *req, const char *name, size_t *len)
 {
-	if (e->fd != -1)
-		close(e->fd);
-	free(e->mem);
-	free(e->key);
-	free(e);
-}
+	const struct http_header	*f = http_find_header(req, name);
 
-/*
- * Open `path` (relative, "" for the root) beneath the docroot.  Returns a
- * descriptor or -1 with errno; EXDEV or ELOOP for a path that would leave.
- */
-static int
-serve_open(struct serve *s, const char *path)
-{
-	struct open_how	 how;
-	long		 fd;
-
-	if (*path == '\0')
-		path = ".";
-	if (!s->no_openat2) {
-		memset(&how, 0, sizeof(how));
-		how.flags = SERVE_OPEN_FLAGS;
-		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-		fd = syscall(SYS_openat2, s->rootfd, path, &how, sizeof(how));
-		if (fd != -1 || errno != ENOSYS)
-			return (int)fd;
-		s->no_openat2 = true;
-		log_info("openat2 is not available: symbolic links under "
-		    "the docroot are refused");
-	}
-	return serve_open_walk(s, path);
-}
-
-/* The fallback: each component with O_NOFOLLOW, so no link is followed. */
-static int
-serve_open_walk(struct serve *s, const char *path)
-{
-	char		 comp[PATH_OUT_MAX];
-	const char	*p = path, *slash;
-	size_t		 n;
-	int		 dfd = s->rootfd, fd, saved;
-
-	for (;;) {
-		slash = strchr(p, '/');
-		n = slash != NULL ? (size_t)(slash - p) : strlen(p);
-		if (n == 0 || n >= sizeof(comp)) {
-			errno = ENOENT;
-			fd = -1;
-			break;
-		}
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		fd = openat(dfd, comp, SERVE_OPEN_FLAGS | O_NOFOLLOW |
-		    (slash != NULL ? O_DIRECTORY : 0));
-		saved = errno;
-		if (dfd != s->rootfd)
-			close(dfd);
-		errno = saved;
-		if (fd == -1 || slash == NULL)
-			break;
-		dfd = fd;
-		p = slash + 1;
-	}
-	return fd;
+	*len = f != NULL ? f->value.len : 0;
+	return f != NULL ? f->value.p : NULL;
 }
 
 /* errno to HTTP status, in one place (STYLE.md section 6). */
@@ -672,17 +935,4 @@ serve_errno_status(struct serve *s, int err)
 		log_warnx("open of a file failed: %s", strerror(err));
 		return 500;
 	}
-}
-
-/* FNV-1a: short keys, good enough spread, no allocation. */
-static uint32_t
-serve_hash(const char *key)
-{
-	uint32_t	 h = 2166136261u;
-
-	for (; *key != '\0'; key++) {
-		h ^= (unsigned char)*key;
-		h *= 16777619u;
-	}
-	return h;
 }

@@ -3,11 +3,11 @@
 #define SLUICE_SERVE_H
 
 /*
- * Static-file responses.  One struct serve per worker (it holds that
- * worker's cache of open files), so every function here is "worker only",
- * called on the owning worker's thread, and nothing in it is locked.
- * serve_create/serve_destroy run on whichever thread owns the worker's
- * life (the pool), before the worker starts or after it has stopped.
+ * Static-file responses: what to answer a request with.  One struct serve
+ * per worker (it holds that worker's file cache), so every function here
+ * is "worker only", called on the owning worker's thread, and nothing in
+ * it is locked.  serve_create/serve_destroy run on whichever thread owns
+ * the worker's life, while its loop is not running.
  */
 
 #include <sys/types.h>
@@ -18,42 +18,61 @@
 #include <time.h>
 
 struct conf;
+struct fcache_entry;
 struct http_request;
 struct mime;
 struct status;
 
 #define SERVE_LOCATION_MAX	2048	/* a redirect's Location; longer: 414 */
-#define SERVE_HEAD_MAX		(1024 + SERVE_LOCATION_MAX) /* a whole head */
-#define SERVE_SMALL_MAX		(16 * 1024)	/* bodies up to this: memory */
-#define SERVE_CACHE_TTL		1	/* seconds a cached open file is trusted */
-#define SERVE_ALLOW		"GET, HEAD"
-#define SERVE_INDEX_FILES	{ "index.html", "hello.html" }
-
-struct serve;
-struct serve_entry;
+#define SERVE_HEAD_MAX		(2048 + SERVE_LOCATION_MAX + 2048)
+					/* a whole head, --header lines too */
+#define SERVE_INLINE_MAX	(16 * 1024)	/* a MEM body from a file, at most */
+#define SERVE_ALLOW		"GET, HEAD, OPTIONS"
+#define SERVE_VHOSTS_MAX	32	/* host directories kept open */
+#define SERVE_HOST_MAX		253	/* a host name's bytes */
+#define SERVE_VHOST_DEFAULT	"default"
+#define SERVE_WELL_KNOWN	".well-known"
+#define SERVE_CHARSET		"; charset=utf-8"	/* after text/ types */
 
 enum serve_body_kind {
-	SERVE_BODY_NONE,	/* head only (HEAD, or an empty body) */
+	SERVE_BODY_NONE,	/* head only (HEAD, 304, an empty body) */
 	SERVE_BODY_MEM,		/* mem[0..len) */
-	SERVE_BODY_FILE		/* len bytes of fd from off, with sendfile */
+	SERVE_BODY_FILE,	/* len bytes of fd from off, with sendfile */
+	SERVE_BODY_PARTS	/* parts[0..nparts), in order */
+};
+
+/* One piece of a multipart body: bytes in memory, or a range of fd. */
+struct serve_part {
+	const char	*mem;	/* NULL: len bytes of the response's fd at off */
+	off_t		 off;
+	uint64_t	 len;
 };
 
 struct serve_response {
 	int			 status;
 	size_t			 head_len;	/* bytes written to the head buffer */
 	enum serve_body_kind	 body;
-	const char		*mem;	/* MEM: valid until the next serve_* call */
-	int			 fd;	/* FILE: valid until serve_release(ref) */
-	off_t			 off;
-	uint64_t		 len;	/* body bytes (MEM or FILE) */
+	const char		*mem;		/* MEM */
+	int			 fd;		/* FILE, PARTS */
+	off_t			 off;		/* FILE */
+	uint64_t		 len;		/* body bytes to send */
 	uint64_t		 length;	/* Content-Length (also for HEAD) */
-	struct serve_entry	*ref;	/* FILE: pinned cache entry, or NULL */
-	bool			 close;	/* the connection must close after */
+	const struct serve_part	*parts;		/* PARTS, in heap */
+	size_t			 nparts;
+	/*
+	 * What the body is read from, pinned until the caller has sent it:
+	 * the caller must fcache_release(ref) via serve_release, and free()
+	 * heap, once the body is out (or the connection is gone).
+	 */
+	const struct fcache_entry *ref;
+	char			*heap;
+	bool			 close;		/* the connection must close */
 };
 
 /*
- * Open the docroot `root` and set up a worker's state.  Returns NULL with
- * a reason in err.  The mime table is borrowed and must outlive the serve.
+ * Open the docroot `root` (and conf->vhost_root) and set up a worker's
+ * state.  Returns NULL with a reason in err.  The mime table is borrowed
+ * and must outlive the serve.
  */
 struct serve	*serve_create(const struct conf *, const char *root,
 		    const struct mime *, struct status *, unsigned cache_entries,
@@ -64,28 +83,30 @@ void		 serve_destroy(struct serve *);
  * Answer a parsed request.  The head is written into head[0..cap) (cap
  * >= SERVE_HEAD_MAX) and described, with the body, in *res.
  * `req->keep_alive` decides the Connection field; a status that must close
- * the connection sets res->close and answers "Connection: close".  A
- * FILE body pins a cache entry: the caller must serve_release(res->ref)
- * once done with res->fd.  `path_override` (may be NULL) serves that path
- * instead of the target's (the /sleep route serves "/").  Worker only.
+ * the connection sets res->close and answers "Connection: close".
+ * `path_override` (may be NULL) serves that path instead of the target's
+ * (the /sleep route serves "/").  The caller owns res->ref and res->heap
+ * (see struct serve_response).
  */
 void		 serve_request(struct serve *, const struct http_request *req,
 		    const char *path_override, char *head, size_t cap,
 		    struct serve_response *res);
 
 /*
- * Answer an error status with a small built-in page (404: the docroot's
- * 404.html if there is one) and "Connection: close" unless keep_alive.
- * `head_only` leaves the body out (HEAD).  As with serve_request, a 404
- * page larger than SERVE_SMALL_MAX comes as a FILE body that pins a cache
- * entry, which the caller must serve_release.  Worker only.
+ * Answer an error status with its --error-page (404: the docroot's
+ * 404.html by default) or a small built-in page, and "Connection: close"
+ * unless keep_alive.  `head_only` leaves the body out (HEAD).  The caller
+ * owns res->ref as with serve_request.
  */
 void		 serve_error(struct serve *, int status, int minor,
 		    bool keep_alive, bool head_only, char *head, size_t cap,
 		    struct serve_response *res);
 
-/* Drop a pin taken by serve_request.  NULL is a no-op.  Worker only. */
-void		 serve_release(struct serve *, struct serve_entry *);
+/* Release what a response pinned and allocated (ref, heap).  Idempotent. */
+void		 serve_done(struct serve *, struct serve_response *);
+
+/* Drop a pin taken for a response.  NULL is a no-op. */
+void		 serve_release(struct serve *, const struct fcache_entry *);
 
 /* The current time as an IMF-fixdate, updated once a second. */
 const char	*serve_date(struct serve *);

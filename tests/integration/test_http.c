@@ -852,7 +852,7 @@ static void
 test_http_method_not_allowed_405(void **state)
 {
 	static const char	*methods[] = { "POST", "PUT", "DELETE",
-	    "OPTIONS", "TRACE", "PATCH", NULL };
+	    "TRACE", "PATCH", NULL };
 	struct ht		*h = *state;
 	struct harness_response	 r;
 	const char		*allow;
@@ -1062,14 +1062,69 @@ test_http_body_too_large_413(void **state)
 	    "Content-Length: 99999999999\r\n\r\n", 413, true);
 }
 
+/*
+ * A chunked request body is read and dropped within --max-body, and the
+ * connection goes on: the request pipelined after it is answered too.
+ * Without the chunked skipper the body's bytes would be parsed as the
+ * next request (400) or the answer would be 411.
+ */
 static void
-test_http_chunked_411(void **state)
+test_http_chunked_body_discarded(void **state)
 {
-	struct ht	*h = *state;
+	static const char	 req[] = "GET /hello.html HTTP/1.1\r\n"
+	    "Host: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "5;ext=1\r\nhello\r\n10\r\n0123456789abcdef\r\n0\r\n"
+	    "X-Trailer: t\r\n\r\n"
+	    "GET /nope HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+	struct ht		*h = *state;
+	struct harness_client	 c;
+	struct harness_response	 r;
 
+	assert_int_equal(harness_client_connect(&c, h->srv.port, 0), 0);
+	assert_int_equal(harness_client_send(&c, req, sizeof(req) - 1,
+	    HT_TIMEOUT_MS), 0);
+	assert_int_equal(harness_client_read_response(&c, &r, 0,
+	    HT_TIMEOUT_MS), 0);
+	assert_int_equal(r.status, 200);
+	harness_response_free(&r);
+	assert_int_equal(harness_client_read_response(&c, &r, 0,
+	    HT_TIMEOUT_MS), 0);
+	assert_int_equal(r.status, 404);
+	harness_response_free(&r);
+	harness_client_close(&c);
+	/*
+	 * A malformed chunk size, seen after the answer, closes the
+	 * connection (a second answer would be taken for the next one's).
+	 */
 	ht_exchange(h->srv.port, "GET /hello.html HTTP/1.1\r\nHost: a\r\n"
-	    "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 411,
-	    true);
+	    "Transfer-Encoding: chunked\r\n\r\nzz\r\n", 200, true);
+}
+
+/* RFC 9110 9.3.7: OPTIONS, of "*" or of a path, is 204 with Allow. */
+static void
+test_http_options_204(void **state)
+{
+	static const char	*reqs[] = {
+		"OPTIONS * HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+		"OPTIONS /hello.html HTTP/1.1\r\nHost: a\r\n"
+		    "Connection: close\r\n\r\n",
+		NULL };
+	struct ht		*h = *state;
+	struct harness_response	 r;
+	const char		*allow;
+	size_t			 i;
+
+	for (i = 0; reqs[i] != NULL; i++) {
+		assert_int_equal(harness_request(h->srv.port, reqs[i],
+		    strlen(reqs[i]), 0, HT_TIMEOUT_MS, &r), 0);
+		assert_int_equal(r.status, 204);
+		allow = harness_response_header(&r, "Allow");
+		assert_non_null(allow);
+		assert_string_equal(allow, "GET, HEAD, OPTIONS");
+		/* RFC 9110 8.6: no Content-Length in a 204. */
+		assert_null(harness_response_header(&r, "Content-Length"));
+		harness_response_free(&r);
+	}
 }
 
 static void
@@ -1822,7 +1877,8 @@ main(void)
 		T(test_http_header_count_431),
 		T(test_http_body_discarded_pipeline),
 		T(test_http_body_too_large_413),
-		T(test_http_chunked_411),
+		T(test_http_chunked_body_discarded),
+		T(test_http_options_204),
 		T(test_http_cl_and_te_400),
 		T(test_http_two_content_lengths_400),
 		T(test_http_permission_denied_403),
