@@ -16,6 +16,8 @@
 
 #include <sys/types.h>
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -44,6 +46,7 @@ static int	 http_interpret(struct http_request *);
 static int	 http_slice_eq(const struct http_slice *, const char *);
 static int	 http_token_list_has(const struct http_slice *, const char *);
 static int	 http_parse_length(const struct http_slice *, uint64_t *);
+static bool	 http_host_valid(const char *, size_t);
 
 ssize_t
 http_parse_request(const char *buf, size_t len, struct http_request *req)
@@ -137,6 +140,43 @@ http_parse_request(const char *buf, size_t len, struct http_request *req)
  bad:
 	req->status = 400;
 	return HTTP_PARSE_BAD;
+}
+
+const char *
+http_field_join(const struct http_request *req, const char *name, char *buf,
+    size_t cap, size_t *len)
+{
+	const struct http_header	*h;
+	const char			*first = NULL;
+	size_t				 i, n = strlen(name), o = 0, k = 0;
+
+	*len = 0;
+	for (i = 0; i < req->nheaders; i++) {
+		h = &req->headers[i];
+		if (h->name.len != n || strncasecmp(h->name.p, name, n) != 0)
+			continue;
+		if (k++ == 0) {
+			first = h->value.p;
+			*len = h->value.len;
+			continue;
+		}
+		if (k == 2) {
+			/* A second line: start the joined copy. */
+			if (*len > cap)
+				return NULL;
+			memcpy(buf, first, *len);
+			o = *len;
+		}
+		if (o + 2 + h->value.len > cap)
+			return NULL;
+		memcpy(buf + o, ", ", 2);
+		memcpy(buf + o + 2, h->value.p, h->value.len);
+		o += 2 + h->value.len;
+	}
+	if (k <= 1)
+		return first;
+	*len = o;
+	return buf;
 }
 
 const struct http_header *
@@ -837,7 +877,12 @@ http_interpret(struct http_request *req)
 		return -1;
 	}
 	if (has_te && !req->chunked) {
-		req->status = 501;	/* a coding we cannot delimit */
+		/* RFC 9112 6.3 item 4: the length cannot be known. */
+		req->status = 400;
+		return -1;
+	}
+	if (req->has_host && !http_host_valid(req->host.p, req->host.len)) {
+		req->status = 400;	/* RFC 9112 3.2: an invalid Host */
 		return -1;
 	}
 	if (req->minor == 1)
@@ -845,6 +890,41 @@ http_interpret(struct http_request *req)
 	else
 		req->keep_alive = ka && !close;
 	return 0;
+}
+
+/*
+ * RFC 3986 host [ ":" port ]: an IP-literal in brackets, or a reg-name /
+ * IPv4 of unreserved, pct-encoded and sub-delim characters.  Empty is
+ * valid (RFC 9110 7.2: a target without authority).
+ */
+static bool
+http_host_valid(const char *p, size_t len)
+{
+	const char	*end = p + len, *colon;
+
+	if (len > 0 && *p == '[') {
+		for (p++; p < end && *p != ']'; p++)
+			if (!(isxdigit((unsigned char)*p) || *p == ':' ||
+			    *p == '.'))
+				return false;
+		if (p == end)
+			return false;
+		colon = ++p;
+	} else {
+		for (; p < end && *p != ':'; p++)
+			if (!(isalnum((unsigned char)*p) ||
+			    strchr("-._~%!$&'()*+,;=", *p) != NULL))
+				return false;
+		colon = p;
+	}
+	if (colon == end)
+		return true;
+	if (*colon != ':')
+		return false;
+	for (p = colon + 1; p < end; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return true;
 }
 
 /* Case-insensitive equality of a slice and a NUL-terminated string. */

@@ -127,6 +127,16 @@ enum http_chunked_result http_chunked_skip(struct http_chunked *,
 		    const char *buf, size_t len, uint64_t max_body,
 		    size_t *used);
 
+/*
+ * The value of field `name` as one list (RFC 9110 5.3): a single line's
+ * value as it is in the request, or the values of several lines joined
+ * with ", " into buf (cap bytes; HTTP_MAX_HEADER_BYTES always suffices).
+ * Sets *len; returns NULL if the field is absent (or, defensively, if
+ * the join does not fit).  Any thread.
+ */
+const char	*http_field_join(const struct http_request *, const char *name,
+		    char *buf, size_t cap, size_t *len);
+
 /* Reason phrase of a status ("Not Found"); "Unknown" for others. */
 const char	*http_reason(int status);
 

@@ -53,6 +53,7 @@
 #define SERVE_KEY_MAX		(SERVE_HOST_MAX + 2 + PATH_OUT_MAX + 32)
 #define SERVE_CRANGE_MAX	80
 #define SERVE_JSON_QUERY	"format=json"
+#define SERVE_JOINS		3	/* Accept-Encoding, If-Match, If-None-Match */
 
 _Static_assert(FCACHE_SMALL_MAX <= SERVE_INLINE_MAX,
     "conn.c batches small bodies of up to SERVE_INLINE_MAX bytes");
@@ -83,6 +84,8 @@ struct serve {
 	char			 type[SERVE_TYPE_MAX];
 	char			 etag[COND_ETAG_MAX];
 	char			 crange[SERVE_CRANGE_MAX];
+	/* List fields sent on several lines, joined (RFC 9110 5.3). */
+	char			 join[SERVE_JOINS][HTTP_MAX_HEADER_BYTES];
 };
 
 /* One request being answered: where it is served from, where it goes. */
@@ -564,6 +567,7 @@ serve_file(struct serve *s, struct serve_ctx *x, const struct fcache_entry *e,
 	size_t				 vlen, irlen, n = 0, plen;
 	unsigned			 avail = 0;
 	uint64_t			 size;
+	time_t				 now;
 	int				 i;
 
 	memset(&h, 0, sizeof(h));
@@ -584,7 +588,8 @@ serve_file(struct serve *s, struct serve_ctx *x, const struct fcache_entry *e,
 			    sib->st.st_mtim.tv_nsec >= e->st.st_mtim.tv_nsec)))
 				avail |= ENCODING_MASK(i);
 		}
-		v = serve_field(req, "Accept-Encoding", &vlen);
+		v = http_field_join(req, "Accept-Encoding", s->join[0],
+		    sizeof(s->join[0]), &vlen);
 		enc = encoding_choose(v, vlen, avail);
 		if (enc != ENCODING_IDENTITY && enc != ENCODING_NONE) {
 			snprintf(s->relbuf, sizeof(s->relbuf), "%s%s", name,
@@ -607,19 +612,22 @@ serve_file(struct serve *s, struct serve_ctx *x, const struct fcache_entry *e,
 	    enc != ENCODING_IDENTITY && enc != ENCODING_NONE ?
 	    encoding_name(enc) : NULL, s->etag);
 	h.etag = s->etag;
-	h.last_modified = use->st.st_mtime;
+	/* RFC 9110 8.8.2.1: never later than the message's Date. */
+	now = time(NULL);
+	h.last_modified = use->st.st_mtime < now ? use->st.st_mtime : now;
 	x->res->ref = use;	/* released by serve_done, whatever happens */
 
 	memset(&cr, 0, sizeof(cr));
 	cr.get_or_head = true;
-	cr.if_match = serve_field(req, "If-Match", &cr.if_match_len);
-	cr.if_none_match = serve_field(req, "If-None-Match",
-	    &cr.if_none_match_len);
+	cr.if_match = http_field_join(req, "If-Match", s->join[1],
+	    sizeof(s->join[1]), &cr.if_match_len);
+	cr.if_none_match = http_field_join(req, "If-None-Match", s->join[2],
+	    sizeof(s->join[2]), &cr.if_none_match_len);
 	cr.if_modified_since = serve_field(req, "If-Modified-Since",
 	    &cr.if_modified_since_len);
 	cr.if_unmodified_since = serve_field(req, "If-Unmodified-Since",
 	    &cr.if_unmodified_since_len);
-	switch (cond_evaluate(&cr, s->etag, use->st.st_mtime, time(NULL))) {
+	switch (cond_evaluate(&cr, s->etag, h.last_modified, now)) {
 	case COND_NOT_MODIFIED:
 		/* RFC 9110 15.4.5: the 200's validators and caching fields. */
 		h.status = 304;
@@ -638,7 +646,7 @@ serve_file(struct serve *s, struct serve_ctx *x, const struct fcache_entry *e,
 	if (v != NULL && req->method == HTTP_METHOD_GET) {
 		ir = serve_field(req, "If-Range", &irlen);
 		if (ir == NULL || range_if_range(ir, irlen, s->etag,
-		    use->st.st_mtime))
+		    h.last_modified))
 			rr = range_parse(v, vlen, size, ranges, &n);
 	}
 	if (rr == RANGE_UNSATISFIABLE) {

@@ -438,12 +438,13 @@ static const struct bad_case bad_cases[] = {
 	{ "Transfer-Encoding in HTTP/1.0",
 	    S("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"), 400 },
 	/* 501, 505. */
+	/* RFC 9112 6.3 item 4: chunked must be the final coding: 400. */
 	{ "Transfer-Encoding gzip",
 	    S("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n"),
-	    501 },
+	    400 },
 	{ "Transfer-Encoding chunked, gzip",
 	    S("POST / HTTP/1.1\r\nHost: h\r\n"
-	    "Transfer-Encoding: chunked, gzip\r\n\r\n"), 501 },
+	    "Transfer-Encoding: chunked, gzip\r\n\r\n"), 400 },
 	{ "HTTP/2.0", S("GET / HTTP/2.0\r\nHost: h\r\n\r\n"), 505 },
 	{ "HTTP/3.0", S("GET / HTTP/3.0\r\nHost: h\r\n\r\n"), 505 },
 	{ "HTTP/0.9", S("GET / HTTP/0.9\r\n\r\n"), 505 },
