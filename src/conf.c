@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -140,6 +141,7 @@ static int	 conf_parse_bytes(const char *, uint64_t, uint64_t *);
 static int	 conf_choose(const char *, const char *, int *);
 static int	 conf_set_index(struct conf *, const char *);
 static int	 conf_add_error_page(struct conf *, const char *);
+static bool	 conf_path_climbs(const char *);
 static int	 conf_add_header(struct conf *, const char *);
 static int	 conf_add_cache_rule(struct conf *, const char *);
 static void	 conf_err(char *, size_t, const struct conf_option *,
@@ -589,6 +591,27 @@ conf_set_index(struct conf *c, const char *v)
 	return 0;
 }
 
+/*
+ * Whether a docroot-relative path has a ".." segment or an escape that
+ * could become one; such a page could never be served (it is confined
+ * like a request), so it is refused at start-up instead.
+ */
+static bool
+conf_path_climbs(const char *p)
+{
+	const char	*s;
+
+	if (strchr(p, '%') != NULL)
+		return true;
+	for (s = p; *s != '\0'; s = s[0] == '/' ? s + 1 : s) {
+		if (s[0] == '.' && s[1] == '.' && (s[2] == '/' ||
+		    s[2] == '\0') && (s == p || s[-1] == '/'))
+			return true;
+		s += strcspn(s, "/");
+	}
+	return false;
+}
+
 /* --error-page STATUS=FILE.  0, or -1 if invalid or too many. */
 static int
 conf_add_error_page(struct conf *c, const char *v)
@@ -600,7 +623,8 @@ conf_add_error_page(struct conf *c, const char *v)
 	size_t			 i;
 
 	if (eq == NULL || eq == v || (size_t)(eq - v) >= sizeof(num) ||
-	    eq[1] == '\0' || strlen(eq + 1) >= PATH_MAX)
+	    eq[1] == '\0' || strlen(eq + 1) >= PATH_MAX ||
+	    conf_path_climbs(eq + 1))
 		return -1;
 	memcpy(num, v, (size_t)(eq - v));
 	num[eq - v] = '\0';
@@ -627,8 +651,11 @@ conf_add_error_page(struct conf *c, const char *v)
 static int
 conf_add_header(struct conf *c, const char *v)
 {
+	static const char *const framing[] = { "Content-Length",
+	    "Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade",
+	    "Proxy-Connection", "TE", "Trailer", "Content-Range" };
 	const char	*colon = strchr(v, ':'), *val, *p;
-	size_t		 have = strlen(c->headers), nlen, vlen;
+	size_t		 have = strlen(c->headers), nlen, vlen, i;
 
 	if (colon == NULL || colon == v)
 		return -1;
@@ -636,13 +663,19 @@ conf_add_header(struct conf *c, const char *v)
 		if (!(isalnum((unsigned char)*p) ||
 		    strchr("!#$%&'*+-.^_`|~", *p) != NULL))
 			return -1;
+	nlen = (size_t)(colon - v);
+	/* Fields that frame the message or the connection are sluice's. */
+	for (i = 0; i < sizeof(framing) / sizeof(framing[0]); i++)
+		if (strlen(framing[i]) == nlen &&
+		    strncasecmp(v, framing[i], nlen) == 0)
+			return -1;
 	val = colon + 1;
 	while (*val == ' ' || *val == '\t')
 		val++;
 	for (p = val; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\t')
+		if (((unsigned char)*p < 0x20 && *p != '\t') ||
+		    (unsigned char)*p == 0x7f)
 			return -1;	/* no CR, LF or other controls */
-	nlen = (size_t)(colon - v);
 	vlen = strlen(val);
 	if (vlen == 0 || have + nlen + 2 + vlen + 2 >= sizeof(c->headers))
 		return -1;

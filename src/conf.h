@@ -30,6 +30,7 @@
 #define CONF_MAX_WORKERS	1024
 #define CONF_MAX_SECONDS	86400
 #define CONF_CACHE_PER_WORKER	256	/* cached open files, at most */
+#define CONF_VHOST_FDS		33	/* per worker with --vhost-root */
 
 #define CONF_MAX_INDEX		8	/* --index names */
 #define CONF_INDEX_NAME_MAX	64

@@ -49,6 +49,7 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
+#include "chunked.h"
 #include "conf.h"
 #include "conn.h"
 #include "http.h"
@@ -92,7 +93,7 @@ struct conn {
 	char			*parts_heap;
 	const struct fcache_entry *body_ref;	/* pinned for the body */
 	bool			 chunked;	/* dropping a chunked body */
-	struct http_chunked	 ck;
+	struct chunked	 ck;
 	uint64_t		 discard;	/* request body bytes to drop */
 	size_t			 lingered;
 
@@ -441,17 +442,17 @@ conn_run(struct conn *c, char *buf, size_t len)
 			continue;
 		}
 		if (c->chunked) {
-			switch (http_chunked_skip(&c->ck, buf + off, len - off,
+			switch (chunked_skip(&c->ck, buf + off, len - off,
 			    env->conf->max_body, &k)) {
-			case HTTP_CHUNKED_MORE:
+			case CHUNKED_MORE:
 				off = len;
 				continue;
-			case HTTP_CHUNKED_DONE:
+			case CHUNKED_DONE:
 				off += k;
 				c->chunked = false;
 				continue;
-			case HTTP_CHUNKED_TOO_LARGE:
-			case HTTP_CHUNKED_BAD:
+			case CHUNKED_TOO_LARGE:
+			case CHUNKED_BAD:
 				/*
 				 * The request was answered already; a second
 				 * answer would be taken for the next one's.
@@ -568,7 +569,7 @@ conn_answer(struct conn *c, struct http_request *req)
 	if (req->chunked) {
 		/* Read and dropped as it comes, within --max-body. */
 		c->chunked = true;
-		http_chunked_init(&c->ck);
+		chunked_init(&c->ck);
 	}
 	if (expect != NULL && req->minor == 1 && (c->discard > 0 ||
 	    c->chunked)) {
@@ -914,6 +915,23 @@ conn_flush(struct conn *c)
 		}
 		if (n == -1)
 			n = 0;
+		if ((size_t)n < want && c->pend_heap != NULL &&
+		    (size_t)n >= env->out_len) {
+			/*
+			 * The heads are out and the rest is in a buffer of
+			 * the response's own (a listing): keep that buffer
+			 * rather than copy a large body.
+			 */
+			c->out = c->pend_heap;
+			c->out_off = (size_t)(c->pend - c->pend_heap) +
+			    ((size_t)n - env->out_len);
+			c->out_len = (size_t)(c->pend - c->pend_heap) +
+			    c->pend_len;
+			c->pend_heap = NULL;
+			env->out_len = 0;
+			conn_drop_pend(c);
+			return 0;
+		}
 		if ((size_t)n < want) {
 			/* Keep the rest; the scratch is the worker's. */
 			rest = want - (size_t)n;

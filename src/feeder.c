@@ -110,7 +110,8 @@ feeder_fit_budget(struct conf *c, char *err, size_t errlen)
 	limit = rl.rlim_cur == RLIM_INFINITY ? (uint64_t)1 << 20 :
 	    (uint64_t)rl.rlim_cur;
 	fixed = FEEDER_FIXED_FDS + c->nlisten +
-	    (uint64_t)c->workers * FEEDER_FDS_PER_WORKER;
+	    (uint64_t)c->workers * (FEEDER_FDS_PER_WORKER +
+	    (c->vhost_root[0] != '\0' ? CONF_VHOST_FDS : 0));
 	if (limit <= fixed + 1) {
 		snprintf(err, errlen, "the descriptor limit (RLIMIT_NOFILE "
 		    "%llu) leaves no room for a connection with %u workers; "

@@ -33,7 +33,6 @@ struct http_out {
 };
 
 static const char *http_find_eol(const char *, const char *);
-static int	 http_is_tchar(unsigned char);
 static void	 http_put(struct http_out *, const char *, size_t);
 static void	 http_puts(struct http_out *, const char *);
 static void	 http_putu(struct http_out *, uint64_t);
@@ -45,6 +44,8 @@ static int	 http_parse_headers(const char *, const char *,
 static int	 http_interpret(struct http_request *);
 static int	 http_slice_eq(const struct http_slice *, const char *);
 static int	 http_token_list_has(const struct http_slice *, const char *);
+static int	 http_token_list_count(const struct http_slice *,
+		    const char *);
 static int	 http_parse_length(const struct http_slice *, uint64_t *);
 static bool	 http_host_valid(const char *, size_t);
 
@@ -212,6 +213,7 @@ http_reason(int status)
 	case 413: return "Content Too Large";
 	case 414: return "URI Too Long";
 	case 416: return "Range Not Satisfiable";
+	case 417: return "Expectation Failed";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
@@ -376,224 +378,6 @@ http_write_head(char *buf, size_t cap, const struct http_head *h)
 	return o.over ? 0 : o.len;
 }
 
-/*
- * States of the chunked-body skipper (struct http_chunked's state), one
- * per place in the grammar of RFC 9112 section 7.1 where a byte can
- * arrive, so that input may be split anywhere.
- */
-enum http_chunked_state {
-	HTTP_CHUNKED_ST_SIZE0 = 0,	/* a chunk-size line: first digit */
-	HTTP_CHUNKED_ST_SIZE,		/* more hex digits */
-	HTTP_CHUNKED_ST_SIZE_WS,	/* BWS after them: ';' must follow */
-	HTTP_CHUNKED_ST_EXT,		/* chunk-ext, ignored to the EOL */
-	HTTP_CHUNKED_ST_SIZE_LF,	/* the CR of the size line seen */
-	HTTP_CHUNKED_ST_DATA,		/* chunk-data, c->left bytes */
-	HTTP_CHUNKED_ST_DATA_CR,	/* the line end after the data */
-	HTTP_CHUNKED_ST_DATA_LF,	/* its CR seen */
-	HTTP_CHUNKED_ST_TRAILER,	/* a trailer field or the last EOL */
-	HTTP_CHUNKED_ST_NAME,		/* a trailer field name */
-	HTTP_CHUNKED_ST_VALUE,		/* its value, ignored */
-	HTTP_CHUNKED_ST_FIELD_LF,	/* the CR of a trailer field seen */
-	HTTP_CHUNKED_ST_END_LF,		/* the CR of the last line seen */
-	HTTP_CHUNKED_ST_DONE,		/* the body ended */
-	HTTP_CHUNKED_ST_BAD,		/* BAD was returned */
-	HTTP_CHUNKED_ST_TOO_LARGE	/* TOO_LARGE was returned */
-};
-
-void
-http_chunked_init(struct http_chunked *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->state = HTTP_CHUNKED_ST_SIZE0;
-}
-
-/*
- * A byte-at-a-time state machine, except over chunk data, which is
- * skipped in one step.  Line ends are CRLF or, as in the head parser, a
- * bare LF; a CR must be followed by LF.  The declared size is checked
- * against max_body as soon as its line ends, so a client announcing a
- * huge chunk gets its 413 before sending it.  BWS is allowed only before
- * the ';' of an extension ("5 \r\n" is BAD), extensions are otherwise
- * skipped but may hold no control bytes, and a trailer line must look
- * like a field ("name:value") although its value is not used.  Errors
- * are sticky: a later call gives the same answer.
- */
-enum http_chunked_result
-http_chunked_skip(struct http_chunked *c, const char *buf, size_t len,
-    uint64_t max_body, size_t *used)
-{
-	size_t		 i = 0, n;
-	unsigned char	 ch;
-	int		 d;
-
-	*used = 0;
-	if (c->state == HTTP_CHUNKED_ST_DONE)
-		return HTTP_CHUNKED_DONE;
-	if (c->state == HTTP_CHUNKED_ST_BAD)
-		return HTTP_CHUNKED_BAD;
-	if (c->state == HTTP_CHUNKED_ST_TOO_LARGE)
-		return HTTP_CHUNKED_TOO_LARGE;
-
-	while (i < len) {
-		if (c->state == HTTP_CHUNKED_ST_DATA) {
-			n = len - i;
-			if ((uint64_t)n > c->left)
-				n = (size_t)c->left;
-			i += n;
-			c->left -= n;
-			c->total += n;
-			if (c->left == 0)
-				c->state = HTTP_CHUNKED_ST_DATA_CR;
-			continue;
-		}
-		ch = (unsigned char)buf[i++];
-		switch (c->state) {
-		case HTTP_CHUNKED_ST_SIZE0:
-		case HTTP_CHUNKED_ST_SIZE:
-			if (ch >= '0' && ch <= '9')
-				d = ch - '0';
-			else if (ch >= 'a' && ch <= 'f')
-				d = ch - 'a' + 10;
-			else if (ch >= 'A' && ch <= 'F')
-				d = ch - 'A' + 10;
-			else
-				d = -1;
-			if (d != -1) {
-				if (c->left > UINT64_MAX >> 4)
-					goto bad;
-				c->left = c->left << 4 | (uint64_t)d;
-				c->state = HTTP_CHUNKED_ST_SIZE;
-			} else if (c->state == HTTP_CHUNKED_ST_SIZE0)
-				goto bad;
-			else if (ch == ';')
-				c->state = HTTP_CHUNKED_ST_EXT;
-			else if (ch == ' ' || ch == '\t')
-				c->state = HTTP_CHUNKED_ST_SIZE_WS;
-			else if (ch == '\r') {
-				c->state = HTTP_CHUNKED_ST_SIZE_LF;
-				break;
-			} else if (ch == '\n')
-				goto size_line;
-			else
-				goto bad;
-			if (++c->line > HTTP_CHUNKED_LINE_MAX)
-				goto bad;
-			break;
-		case HTTP_CHUNKED_ST_SIZE_WS:
-			if (ch == ';')
-				c->state = HTTP_CHUNKED_ST_EXT;
-			else if (ch != ' ' && ch != '\t')
-				goto bad;
-			if (++c->line > HTTP_CHUNKED_LINE_MAX)
-				goto bad;
-			break;
-		case HTTP_CHUNKED_ST_EXT:
-			if (ch == '\r') {
-				c->state = HTTP_CHUNKED_ST_SIZE_LF;
-				break;
-			}
-			if (ch == '\n')
-				goto size_line;
-			if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-				goto bad;
-			if (++c->line > HTTP_CHUNKED_LINE_MAX)
-				goto bad;
-			break;
-		case HTTP_CHUNKED_ST_SIZE_LF:
-			if (ch != '\n')
-				goto bad;
-			goto size_line;
-		case HTTP_CHUNKED_ST_DATA_CR:
-			if (ch == '\r') {
-				c->state = HTTP_CHUNKED_ST_DATA_LF;
-				break;
-			}
-			if (ch != '\n')
-				goto bad;
-			c->state = HTTP_CHUNKED_ST_SIZE0;
-			c->line = 0;
-			break;
-		case HTTP_CHUNKED_ST_DATA_LF:
-			if (ch != '\n')
-				goto bad;
-			c->state = HTTP_CHUNKED_ST_SIZE0;
-			c->line = 0;
-			break;
-		case HTTP_CHUNKED_ST_TRAILER:
-			if (ch == '\r') {
-				c->state = HTTP_CHUNKED_ST_END_LF;
-				break;
-			}
-			if (ch == '\n')
-				goto done;
-			/* Not SP or HTAB (obs-fold), nor an empty name. */
-			if (!http_is_tchar(ch))
-				goto bad;
-			c->state = HTTP_CHUNKED_ST_NAME;
-			c->line = 1;
-			break;
-		case HTTP_CHUNKED_ST_NAME:
-			if (ch == ':')
-				c->state = HTTP_CHUNKED_ST_VALUE;
-			else if (!http_is_tchar(ch))
-				goto bad;
-			if (++c->line > HTTP_CHUNKED_LINE_MAX)
-				goto bad;
-			break;
-		case HTTP_CHUNKED_ST_VALUE:
-			if (ch == '\r') {
-				c->state = HTTP_CHUNKED_ST_FIELD_LF;
-				break;
-			}
-			if (ch == '\n') {
-				c->state = HTTP_CHUNKED_ST_TRAILER;
-				c->line = 0;
-				break;
-			}
-			if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-				goto bad;
-			if (++c->line > HTTP_CHUNKED_LINE_MAX)
-				goto bad;
-			break;
-		case HTTP_CHUNKED_ST_FIELD_LF:
-			if (ch != '\n')
-				goto bad;
-			c->state = HTTP_CHUNKED_ST_TRAILER;
-			c->line = 0;
-			break;
-		case HTTP_CHUNKED_ST_END_LF:
-			if (ch != '\n')
-				goto bad;
-			goto done;
-		default:
-			goto bad;
-		}
-		continue;
- size_line:
-		/* A chunk-size line ended; c->left is the size. */
-		if (c->left == 0) {
-			c->state = HTTP_CHUNKED_ST_TRAILER;
-			continue;
-		}
-		if (c->total > max_body || c->left > max_body - c->total) {
-			c->state = HTTP_CHUNKED_ST_TOO_LARGE;
-			*used = i;
-			return HTTP_CHUNKED_TOO_LARGE;
-		}
-		c->state = HTTP_CHUNKED_ST_DATA;
-	}
-	*used = len;
-	return HTTP_CHUNKED_MORE;
- done:
-	c->state = HTTP_CHUNKED_ST_DONE;
-	*used = i;
-	return HTTP_CHUNKED_DONE;
- bad:
-	c->state = HTTP_CHUNKED_ST_BAD;
-	*used = i;
-	return HTTP_CHUNKED_BAD;
-}
-
 /* The first '\n' in [p, end), or NULL. */
 static const char *
 http_find_eol(const char *p, const char *end)
@@ -607,7 +391,7 @@ http_find_eol(const char *p, const char *end)
  * RFC 9110 section 5.6.2: tchar.  A table, since header names are
  * checked byte by byte on every request.
  */
-static int
+int
 http_is_tchar(unsigned char c)
 {
 	static const unsigned char	 tchar[256] = {
@@ -811,6 +595,7 @@ http_interpret(struct http_request *req)
 	size_t				 i, nhost = 0;
 	bool				 has_te = false, close = false;
 	bool				 ka = false;
+	int				 nchunked = 0;
 	const char			*c;
 
 	req->has_content_length = false;
@@ -851,6 +636,7 @@ http_interpret(struct http_request *req)
 				last.len--;
 			}
 			req->chunked = http_slice_eq(&last, "chunked");
+			nchunked += http_token_list_count(v, "chunked");
 		} else if (http_slice_eq(&h->name, "connection")) {
 			if (http_token_list_has(v, "close"))
 				close = true;
@@ -874,6 +660,10 @@ http_interpret(struct http_request *req)
 	}
 	if (has_te && req->minor == 0) {
 		req->status = 400;	/* 9112 6.1: TE in 1.0 is faulty */
+		return -1;
+	}
+	if (nchunked > 1) {
+		req->status = 400;	/* 9112 6.1: never chunked twice */
 		return -1;
 	}
 	if (has_te && !req->chunked) {
@@ -940,8 +730,16 @@ http_slice_eq(const struct http_slice *s, const char *str)
 static int
 http_token_list_has(const struct http_slice *v, const char *tok)
 {
+	return http_token_list_count(v, tok) > 0;
+}
+
+/* How many times the comma-separated list in v holds token tok. */
+static int
+http_token_list_count(const struct http_slice *v, const char *tok)
+{
 	const char		*p = v->p, *end = v->p + v->len, *e;
 	struct http_slice	 t;
+	int			 count = 0;
 
 	while (p < end) {
 		while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
@@ -955,10 +753,10 @@ http_token_list_has(const struct http_slice *v, const char *tok)
 		    t.p[t.len - 1] == '\t'))
 			t.len--;
 		if (t.len > 0 && http_slice_eq(&t, tok))
-			return 1;
+			count++;
 		p = e;
 	}
-	return 0;
+	return count;
 }
 
 /*

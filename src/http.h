@@ -94,39 +94,6 @@ ssize_t		 http_parse_request(const char *buf, size_t len,
 const struct http_header *http_find_header(const struct http_request *,
 		    const char *name);
 
-/* Incremental skipping of a chunked request body (RFC 9112 section 7.1). */
-struct http_chunked {
-	int		 state;		/* private to http.c */
-	uint64_t	 left;		/* bytes left in the current chunk */
-	uint64_t	 total;		/* data bytes seen so far */
-	size_t		 line;		/* bytes of the current size/trailer line */
-};
-
-enum http_chunked_result {
-	HTTP_CHUNKED_MORE,	/* all of buf consumed; the body goes on */
-	HTTP_CHUNKED_DONE,	/* the body (last chunk, trailers) ended */
-	HTTP_CHUNKED_BAD,	/* malformed: 400 */
-	HTTP_CHUNKED_TOO_LARGE	/* more than max_body data bytes: 413 */
-};
-
-#define HTTP_CHUNKED_LINE_MAX	4096	/* a chunk-size or trailer line */
-
-/* Start skipping a new chunked body. */
-void		 http_chunked_init(struct http_chunked *);
-
-/*
- * Consume bytes of a chunked body from buf[0..len): chunk-size lines (hex,
- * extensions ignored), chunk data, the last chunk and trailer fields, with
- * no allocation and across any split of the input.  *used is set to the
- * bytes consumed: len for MORE, the end of the body for DONE (what
- * follows is the next request), undefined for BAD and TOO_LARGE.  A line
- * longer than HTTP_CHUNKED_LINE_MAX, a bad size or a missing CRLF after
- * chunk data is BAD; data beyond max_body bytes is TOO_LARGE.  Any thread.
- */
-enum http_chunked_result http_chunked_skip(struct http_chunked *,
-		    const char *buf, size_t len, uint64_t max_body,
-		    size_t *used);
-
 /*
  * The value of field `name` as one list (RFC 9110 5.3): a single line's
  * value as it is in the request, or the values of several lines joined
@@ -136,6 +103,9 @@ enum http_chunked_result http_chunked_skip(struct http_chunked *,
  */
 const char	*http_field_join(const struct http_request *, const char *name,
 		    char *buf, size_t cap, size_t *len);
+
+/* Whether c is a tchar (RFC 9110 5.6.2), a byte of a token.  Pure. */
+int		 http_is_tchar(unsigned char c);
 
 /* Reason phrase of a status ("Not Found"); "Unknown" for others. */
 const char	*http_reason(int status);

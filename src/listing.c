@@ -3,16 +3,20 @@
 /*
  * Directory listings for --autoindex.
  *
- * Entries come from a DIR stream on a duplicate of the caller's descriptor
- * and fstatat(AT_SYMLINK_NOFOLLOW): a symlink is listed as itself ("other",
- * shown as a file without a size) and never followed, so a listing tells
- * nothing of a target that may lie outside the docroot.  Past
- * LISTING_MAX_ENTRIES the kept entries form a max-heap, so a huge
- * directory shows its first entries in listing order, not readdir order,
- * in bounded memory.  They are sorted, then rendered into a buffer that
- * doubles as it grows.  Names are bytes: HTML escapes them and
- * percent-encodes hrefs; JSON passes valid UTF-8 and escapes other bytes.
- * Worker only; no locks, no logging.
+ * Entries come from a DIR stream on a duplicate of the caller's descriptor,
+ * typed by d_type (by fstatat where the file system says DT_UNKNOWN): a
+ * symlink is listed as itself ("other", shown as a file without a size) and
+ * never followed, so a listing tells nothing of a target that may lie
+ * outside the docroot.  Past LISTING_MAX_ENTRIES the kept entries form a
+ * max-heap, so a huge directory shows its first entries in listing order,
+ * not readdir order, in bounded memory; only the kept ones then get an
+ * fstatat(AT_SYMLINK_NOFOLLOW) for size and mtime, so the event loop pays
+ * one readdir pass and at most LISTING_MAX_ENTRIES fstatat calls.  They are
+ * sorted, then rendered into a buffer that doubles as it grows, up to
+ * LISTING_MAX_BYTES: a row that would leave no room for the closing markup
+ * is taken back and counted, with the rows after it, as not shown.  Names
+ * are bytes: HTML escapes them and percent-encodes hrefs; JSON passes valid
+ * UTF-8 and escapes other bytes.  Worker only; no locks, no logging.
  */
 
 #include "config.h"
@@ -37,6 +41,7 @@
 #define LISTING_BUF_INIT	8192	/* first size of the output buffer */
 #define LISTING_ENTRIES_INIT	64	/* first size of the entry array */
 #define LISTING_FIELD_MAX	80	/* a size or time, any int fields */
+#define LISTING_TAIL_MAX	256	/* room for the note and end tags */
 #define LISTING_TIME_MIN	(-62167219200LL)  /* 0000-01-01T00:00:00Z */
 #define LISTING_TIME_MAX	253402300799LL	  /* 9999-12-31T23:59:59Z */
 
@@ -57,6 +62,7 @@ struct listing_buf {
 	char			*p;
 	size_t			 len;
 	size_t			 cap;		/* > len: room for a NUL */
+	size_t			 max;		/* >= len: appends stop there */
 	int			 err;		/* errno of a failure, or 0 */
 };
 
@@ -72,11 +78,13 @@ struct listing {
 
 static int	 listing_read(struct listing *, int, bool);
 static int	 listing_add(struct listing *, const char *,
-		    const struct stat *);
+		    enum listing_type);
+static int	 listing_stat(struct listing *, int);
 static int	 listing_cmp(const void *, const void *);
 static void	 listing_sift(struct listing_entry *, size_t, size_t);
 static void	 listing_html(struct listing *, const char *);
 static void	 listing_json(struct listing *, const char *);
+static bool	 listing_fits(struct listing *, size_t, size_t);
 static const char *listing_href(struct listing *, const char *);
 static bool	 listing_grow(struct listing_buf *, size_t);
 static void	 listing_put(struct listing_buf *, const char *, size_t);
@@ -130,6 +138,7 @@ listing_render(int dirfd, const char *urlpath, enum listing_format format,
 		goto fail;
 	if (l.n > 1)
 		qsort(l.v, l.n, sizeof(*l.v), listing_cmp);
+	l.out.max = LISTING_MAX_BYTES - LISTING_TAIL_MAX;
 	if (format == LISTING_HTML)
 		listing_html(&l, urlpath);
 	else
@@ -160,11 +169,12 @@ listing_render(int dirfd, const char *urlpath, enum listing_format format,
 static int
 listing_read(struct listing *l, int dirfd, bool show_dotfiles)
 {
-	struct dirent	*de;
-	struct stat	 st;
-	const char	*name;
-	DIR		*d;
-	int		 fd, saved;
+	struct dirent		*de;
+	struct stat		 st;
+	const char		*name;
+	enum listing_type	 type;
+	DIR			*d;
+	int			 fd, saved;
 
 	if ((fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) == -1)
 		return -1;
@@ -183,14 +193,24 @@ listing_read(struct listing *l, int dirfd, bool show_dotfiles)
 			continue;
 		if (name[0] == '.' && !show_dotfiles)
 			continue;
-		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
-			if (errno == ENOENT)
-				continue;
+		if (de->d_type == DT_DIR)
+			type = LISTING_DIR;
+		else if (de->d_type == DT_REG)
+			type = LISTING_FILE;
+		else if (de->d_type != DT_UNKNOWN)
+			type = LISTING_OTHER;	/* DT_LNK among them */
+		else if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			type = S_ISDIR(st.st_mode) ? LISTING_DIR :
+			    S_ISREG(st.st_mode) ? LISTING_FILE : LISTING_OTHER;
+		else if (errno == ENOENT)
+			continue;
+		else
 			goto fail;
-		}
-		if (listing_add(l, name, &st) == -1)
+		if (listing_add(l, name, type) == -1)
 			goto fail;
 	}
+	if (listing_stat(l, fd) == -1)
+		goto fail;
 	closedir(d);
 	return 0;
  fail:
@@ -209,17 +229,13 @@ listing_read(struct listing *l, int dirfd, bool show_dotfiles)
  * entry is counted as omitted.
  */
 static int
-listing_add(struct listing *l, const char *name, const struct stat *st)
+listing_add(struct listing *l, const char *name, enum listing_type type)
 {
-	struct listing_entry	 e, *v;
+	struct listing_entry	 e = { .type = type }, *v;
 	size_t			 cap, i;
 
 	if ((e.name = strdup(name)) == NULL)
 		return -1;
-	e.type = S_ISDIR(st->st_mode) ? LISTING_DIR :
-	    S_ISREG(st->st_mode) ? LISTING_FILE : LISTING_OTHER;
-	e.size = e.type == LISTING_FILE ? (uintmax_t)st->st_size : 0;
-	e.mtime = st->st_mtim.tv_sec;
 	if (l->n == LISTING_MAX_ENTRIES) {
 		l->omitted++;
 		if (listing_cmp(&e, &l->v[0]) >= 0) {
@@ -246,6 +262,37 @@ listing_add(struct listing *l, const char *name, const struct stat *st)
 	if (l->n == LISTING_MAX_ENTRIES) {
 		for (i = l->n / 2; i-- > 0;)
 			listing_sift(l->v, l->n, i);
+	}
+	return 0;
+}
+
+/*
+ * Size and mtime of the kept entries, once the heap has chosen them.  An
+ * entry gone since readdir is dropped, the last one taking its place (the
+ * sort comes after); its slot is not refilled, which would take a second
+ * pass.  The type stays the one the heap ordered by, and only what is
+ * still a regular file gets a size.
+ */
+static int
+listing_stat(struct listing *l, int fd)
+{
+	struct listing_entry	*e;
+	struct stat		 st;
+	size_t			 i;
+
+	for (i = 0; i < l->n;) {
+		e = &l->v[i];
+		if (fstatat(fd, e->name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+			if (errno != ENOENT)
+				return -1;
+			free(e->name);
+			*e = l->v[--l->n];
+			continue;
+		}
+		if (e->type == LISTING_FILE && S_ISREG(st.st_mode))
+			e->size = (uintmax_t)st.st_size;
+		e->mtime = st.st_mtim.tv_sec;
+		i++;
 	}
 	return 0;
 }
@@ -294,7 +341,7 @@ listing_html(struct listing *l, const char *urlpath)
 	char				 size[LISTING_FIELD_MAX];
 	char				 when[LISTING_FIELD_MAX];
 	char				 row[4 * LISTING_FIELD_MAX];
-	size_t				 i;
+	size_t				 i, mark;
 
 	listing_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
@@ -311,7 +358,8 @@ listing_html(struct listing *l, const char *urlpath)
 	if (strcmp(urlpath, "/") != 0)
 		listing_puts(b, "<tr class=\"d\"><td><a href=\"../\">../</a>"
 		    "</td><td class=\"s\">-</td><td class=\"m\"></td></tr>\n");
-	for (i = 0; i < l->n; i++) {
+	for (i = 0; i < l->n && b->err == 0; i++) {
+		mark = b->len;
 		e = &l->v[i];
 		if ((href = listing_href(l, e->name)) == NULL)
 			return;
@@ -332,7 +380,10 @@ listing_html(struct listing *l, const char *urlpath)
 		snprintf(row, sizeof(row), "</a></td><td class=\"s\">%s</td>"
 		    "<td class=\"m\">%.16s</td></tr>\n", size, when);
 		listing_puts(b, row);
+		if (!listing_fits(l, mark, i))
+			break;
 	}
+	b->max = LISTING_MAX_BYTES;
 	if (l->n == 0)
 		listing_puts(b, "<tr><td class=\"e\" colspan=\"3\">Empty "
 		    "directory</td></tr>\n");
@@ -355,12 +406,13 @@ listing_json(struct listing *l, const char *urlpath)
 	const struct listing_entry	*e;
 	char				 when[LISTING_FIELD_MAX];
 	char				 row[4 * LISTING_FIELD_MAX];
-	size_t				 i;
+	size_t				 i, mark;
 
 	listing_puts(b, "{\"path\": ");
 	listing_put_json(b, urlpath);
 	listing_puts(b, ", \"entries\": [");
-	for (i = 0; i < l->n; i++) {
+	for (i = 0; i < l->n && b->err == 0; i++) {
+		mark = b->len;
 		e = &l->v[i];
 		listing_puts(b, i == 0 ? "\n{\"name\": " : ",\n{\"name\": ");
 		listing_put_json(b, e->name);
@@ -368,10 +420,30 @@ listing_json(struct listing *l, const char *urlpath)
 		snprintf(row, sizeof(row), ", \"type\": \"%s\", \"size\": %ju, "
 		    "\"mtime\": \"%s\"}", types[e->type], e->size, when);
 		listing_puts(b, row);
+		if (!listing_fits(l, mark, i))
+			break;
 	}
+	b->max = LISTING_MAX_BYTES;
 	listing_puts(b, l->n == 0 ? "]" : "\n]");
 	listing_puts(b, l->omitted > 0 ? ", \"truncated\": true}\n" :
 	    ", \"truncated\": false}\n");
+}
+
+/*
+ * After row i, begun at offset mark: true if it fit.  If not, take it back
+ * and count it and the rest as not shown, so that the note and closing
+ * markup follow in the room kept for them.  Only the bound sets ENOBUFS.
+ */
+static bool
+listing_fits(struct listing *l, size_t mark, size_t i)
+{
+	if (l->out.err != ENOBUFS)
+		return true;
+	l->out.err = 0;
+	l->out.len = mark;
+	l->out.p[mark] = '\0';
+	l->omitted += l->n - i;
+	return false;
 }
 
 /*
@@ -402,8 +474,10 @@ listing_href(struct listing *l, const char *name)
 }
 
 /*
- * Make room for `more` bytes and a NUL, doubling.  After a failure every
- * later append is a no-op, so the renderers need not check each call.
+ * Make room for `more` bytes and a NUL, doubling, but never past b->max:
+ * that fails with ENOBUFS (max is a few megabytes at most, so the doubling
+ * cannot overflow).  After a failure every later append is a no-op, so the
+ * renderers need not check each call.
  */
 static bool
 listing_grow(struct listing_buf *b, size_t more)
@@ -413,16 +487,17 @@ listing_grow(struct listing_buf *b, size_t more)
 
 	if (b->err != 0)
 		return false;
+	if (more > b->max - b->len) {
+		b->err = ENOBUFS;
+		return false;
+	}
 	if (b->cap - b->len > more)
 		return true;
 	cap = b->cap == 0 ? LISTING_BUF_INIT : b->cap;
-	while (cap - b->len <= more) {
-		if (cap > SIZE_MAX / 2) {
-			b->err = ENOMEM;
-			return false;
-		}
+	while (cap - b->len <= more)
 		cap *= 2;
-	}
+	if (cap > b->max + 1)
+		cap = b->max + 1;
 	if ((p = realloc(b->p, cap)) == NULL) {
 		b->err = errno;
 		return false;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #define LISTING_MAX_ENTRIES	10000	/* more are left out, and said so */
+#define LISTING_MAX_BYTES	(1024 * 1024)	/* the most a listing renders */
 
 enum listing_format {
 	LISTING_HTML,
@@ -30,9 +31,16 @@ enum listing_format {
  * with '/'), size (human-readable, "-" for directories) and modification
  * time (UTC, "YYYY-MM-DD HH:MM").  JSON: {"path": "...", "entries":
  * [{"name": "...", "type": "dir"|"file"|"other", "size": N,
- * "mtime": "YYYY-MM-DDTHH:MM:SSZ"}, ...]}.
+ * "mtime": "YYYY-MM-DDTHH:MM:SSZ"}, ...], "truncated": false|true}.
+ * At most the first LISTING_MAX_ENTRIES entries in that order are listed,
+ * and *len never exceeds LISTING_MAX_BYTES: rendering stops before the
+ * first row that would pass it.  Either way the rows left out are said so,
+ * "N more entries not shown" (HTML) or "truncated": true (JSON), and the
+ * output stays complete (closing markup, valid JSON).
  * On success *out is a malloc'd buffer (caller must free) of *len bytes
- * and 0 is returned; -1 with errno on failure.
+ * and 0 is returned; -1 with errno on failure (ENOBUFS if the page's head
+ * alone, with urlpath escaped twice, would pass LISTING_MAX_BYTES: only a
+ * urlpath of tens of kilobytes can do that).
  */
 int		 listing_render(int dirfd, const char *urlpath,
 		    enum listing_format, bool show_dotfiles, char **out,

@@ -24,7 +24,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -47,22 +46,19 @@
 #include "range.h"
 #include "serve.h"
 #include "status.h"
+#include "vhost.h"
 
 #define SERVE_ERRBODY_MAX	512
 #define SERVE_TYPE_MAX		160
-#define SERVE_KEY_MAX		(SERVE_HOST_MAX + 2 + PATH_OUT_MAX + 32)
+#define SERVE_KEY_MAX		(VHOST_NAME_MAX + 2 + PATH_OUT_MAX + 32)
 #define SERVE_CRANGE_MAX	80
 #define SERVE_JSON_QUERY	"format=json"
 #define SERVE_JOINS		3	/* Accept-Encoding, If-Match, If-None-Match */
 
+_Static_assert(VHOST_MAX + 1 == CONF_VHOST_FDS,
+    "feeder_fit_budget counts a worker's host directories and --vhost-root");
 _Static_assert(FCACHE_SMALL_MAX <= SERVE_INLINE_MAX,
     "conn.c batches small bodies of up to SERVE_INLINE_MAX bytes");
-
-struct serve_vhost {
-	char		 name[SERVE_HOST_MAX + 1];
-	int		 fd;		/* the host's directory (or default's) */
-	time_t		 opened;
-};
 
 struct serve {
 	const struct conf	*conf;
@@ -70,9 +66,7 @@ struct serve {
 	struct status		*st;
 	struct fcache		*fc;
 	int			 rootfd;
-	int			 vrootfd;	/* --vhost-root, or -1 */
-	struct serve_vhost	 vhosts[SERVE_VHOSTS_MAX];
-	size_t			 nvhosts, vnext;
+	struct vhost		*vhost;		/* --vhost-root, or NULL */
 	uint64_t		 seq;		/* multipart boundaries */
 	time_t			 date_t;
 	char			 date[HTTP_DATE_LEN + 1];
@@ -82,6 +76,7 @@ struct serve {
 	char			 keybuf[SERVE_KEY_MAX];
 	char			 relbuf[PATH_OUT_MAX + 32 + 2];
 	char			 type[SERVE_TYPE_MAX];
+	char			 mptype[SERVE_TYPE_MAX];	/* multipart's own */
 	char			 etag[COND_ETAG_MAX];
 	char			 crange[SERVE_CRANGE_MAX];
 	/* List fields sent on several lines, joined (RFC 9110 5.3). */
@@ -144,7 +139,7 @@ serve_create(const struct conf *conf, const char *root,
 	s->conf = conf;
 	s->mime = mime;
 	s->st = st;
-	s->rootfd = s->vrootfd = -1;
+	s->rootfd = -1;
 	if ((s->fc = fcache_create(cache_entries, links[conf->symlinks])) ==
 	    NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -156,16 +151,9 @@ serve_create(const struct conf *conf, const char *root,
 		    "an existing directory", root, strerror(errno));
 		goto fail;
 	}
-	if (conf->vhost_root[0] != '\0') {
-		s->vrootfd = open(conf->vhost_root, O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC);
-		if (s->vrootfd == -1) {
-			snprintf(err, errlen, "--vhost-root: cannot open "
-			    "\"%s\": %s; give an existing directory",
-			    conf->vhost_root, strerror(errno));
-			goto fail;
-		}
-	}
+	if (conf->vhost_root[0] != '\0' && (s->vhost = vhost_create(
+	    conf->vhost_root, s->fc, err, errlen)) == NULL)
+		goto fail;
 	return s;
  fail:
 	serve_destroy(s);
@@ -175,14 +163,9 @@ serve_create(const struct conf *conf, const char *root,
 void
 serve_destroy(struct serve *s)
 {
-	size_t	 i;
-
 	if (s == NULL)
 		return;
-	for (i = 0; i < s->nvhosts; i++)
-		close(s->vhosts[i].fd);
-	if (s->vrootfd != -1)
-		close(s->vrootfd);
+	vhost_destroy(s->vhost);
 	if (s->rootfd != -1)
 		close(s->rootfd);
 	fcache_destroy(s->fc);
@@ -227,7 +210,7 @@ serve_request(struct serve *s, const struct http_request *req,
 		serve_fail(s, &x, req->method == HTTP_METHOD_OTHER ? 501 : 405);
 		return;
 	}
-	if (s->vrootfd != -1 && (status = serve_vhost(s, req, &x)) != 0) {
+	if (s->vhost != NULL && (status = serve_vhost(s, req, &x)) != 0) {
 		serve_fail(s, &x, status);
 		return;
 	}
@@ -325,73 +308,17 @@ serve_date(struct serve *s)
 }
 
 /*
- * --vhost-root: serve the request from DIR/HOST/, HOST being the Host
- * field (or the absolute-form authority) without its port, lower-cased;
- * unknown hosts, IP literals and HTTP/1.0 without Host from DIR/default/.
- * Returns 0 with x->rootfd and x->prefix set, or a status (400, 404).
+ * --vhost-root: serve the request from the Host's directory (vhost.c).
+ * Returns 0 with x->rootfd and x->prefix set, or a status (400, 404...).
  */
 static int
 serve_vhost(struct serve *s, const struct http_request *req,
     struct serve_ctx *x)
 {
-	struct serve_vhost	*v;
-	char			 name[SERVE_HOST_MAX + 1];
-	const char		*p = req->host.p;
-	size_t			 len = req->host.len, i;
-	time_t			 now = time(NULL);
-	int			 fd;
-
-	if (p != NULL && len > 0 && p[0] != '[') {
-		/* reg-name or IPv4, then an optional ":port". */
-		for (i = 0; i < len && p[i] != ':'; i++)
-			if (!isalnum((unsigned char)p[i]) && p[i] != '-' &&
-			    p[i] != '.')
-				return 400;
-		if (i == 0 || i > SERVE_HOST_MAX || p[0] == '.' ||
-		    memmem(p, i, "..", 2) != NULL)
-			return 400;
-		for (len = i, i = 0; i < len; i++)
-			name[i] = (char)tolower((unsigned char)p[i]);
-		name[len] = '\0';
-		/* A trailing dot names the same host (RFC 1034 3.1). */
-		if (len > 1 && name[len - 1] == '.')
-			name[--len] = '\0';
-	} else
-		snprintf(name, sizeof(name), "%s", SERVE_VHOST_DEFAULT);
-
-	for (i = 0; i < s->nvhosts; i++) {
-		v = &s->vhosts[i];
-		if (strcmp(v->name, name) == 0 && now - v->opened <
-		    FCACHE_TTL && now >= v->opened)
-			goto found;
-		if (strcmp(v->name, name) == 0)
-			break;
-	}
-	fd = fcache_open(s->fc, s->vrootfd, name);
-	if (fd == -1 && (errno == ENOENT || errno == ENOTDIR) &&
-	    strcmp(name, SERVE_VHOST_DEFAULT) != 0)
-		fd = fcache_open(s->fc, s->vrootfd, SERVE_VHOST_DEFAULT);
-	if (fd == -1)
-		return errno == EMFILE || errno == ENFILE ? 503 : 404;
-	if (i == s->nvhosts) {
-		if (s->nvhosts < SERVE_VHOSTS_MAX)
-			i = s->nvhosts++;
-		else {
-			i = s->vnext;
-			s->vnext = (s->vnext + 1) % SERVE_VHOSTS_MAX;
-		}
-	}
-	v = &s->vhosts[i];
-	if (i < s->nvhosts && v->name[0] != '\0')
-		close(v->fd);
-	snprintf(v->name, sizeof(v->name), "%s", name);
-	v->fd = fd;
-	v->opened = now;
- found:
-	x->rootfd = v->fd;
-	/* Host names hold no '/', so "name/" keeps each host's keys apart. */
-	x->prefix = v->name;
-	return 0;
+	if (vhost_resolve(s->vhost, req->host.p, req->host.len, &x->rootfd,
+	    &x->prefix) == 0)
+		return 0;
+	return errno == EINVAL ? 400 : serve_errno_status(s, errno);
 }
 
 /* The cache entry of relative path rel under the request's root. */
@@ -441,6 +368,11 @@ serve_dir(struct serve *s, struct serve_ctx *x, const char *target,
 		ie = serve_get(s, x, s->pathbuf);
 		if (ie->err == 0 && S_ISREG(ie->st.st_mode)) {
 			serve_file(s, x, ie, s->pathbuf);
+			return;
+		}
+		if (ie->err == EMFILE || ie->err == ENFILE) {
+			/* Out of descriptors is not "no index". */
+			serve_fail(s, x, serve_errno_status(s, ie->err));
 			return;
 		}
 	}
@@ -726,6 +658,8 @@ serve_ranges(struct serve *s, struct serve_ctx *x, struct http_head *h,
 	text = res->heap + (2 * n + 1) * sizeof(*parts);
 	for (i = 0; i < n; i++) {
 		w = range_part_head(text, room, boundary, type, &r[i], size);
+		if (w == 0)
+			goto whole;	/* a type too long to frame parts */
 		parts[k].mem = text;
 		parts[k].off = 0;
 		parts[k++].len = w;
@@ -737,12 +671,14 @@ serve_ranges(struct serve *s, struct serve_ctx *x, struct http_head *h,
 		parts[k++].len = r[i].last - r[i].first + 1;
 	}
 	w = range_part_tail(text, room, boundary);
+	if (w == 0)
+		goto whole;
 	parts[k].mem = text;
 	parts[k].off = 0;
 	parts[k++].len = w;
-	snprintf(s->type, sizeof(s->type), "multipart/byteranges; boundary=%s",
-	    boundary);
-	h->content_type = s->type;
+	snprintf(s->mptype, sizeof(s->mptype),
+	    "multipart/byteranges; boundary=%s", boundary);
+	h->content_type = s->mptype;
 	h->content_length = total;
 	serve_emit(s, x, h);
 	if (x->head_only || res->status != 206) {
@@ -755,6 +691,25 @@ serve_ranges(struct serve *s, struct serve_ctx *x, struct http_head *h,
 	res->nparts = k;
 	res->fd = use->fd;
 	res->len = total;
+	return;
+ whole:
+	/* RFC 9110 14.2 lets a server ignore Range: send it all. */
+	free(res->heap);
+	res->heap = NULL;
+	h->status = 200;
+	h->content_length = size;
+	serve_emit(s, x, h);
+	if (x->head_only || size == 0 || res->status != 200)
+		return;
+	res->len = size;
+	if (use->mem != NULL) {
+		res->body = SERVE_BODY_MEM;
+		res->mem = use->mem;
+	} else {
+		res->body = SERVE_BODY_FILE;
+		res->fd = use->fd;
+		res->off = 0;
+	}
 }
 
 /*

@@ -28,9 +28,6 @@ struct status;
 					/* a whole head, --header lines too */
 #define SERVE_INLINE_MAX	(16 * 1024)	/* a MEM body from a file, at most */
 #define SERVE_ALLOW		"GET, HEAD, OPTIONS"
-#define SERVE_VHOSTS_MAX	32	/* host directories kept open */
-#define SERVE_HOST_MAX		253	/* a host name's bytes */
-#define SERVE_VHOST_DEFAULT	"default"
 #define SERVE_WELL_KNOWN	".well-known"
 #define SERVE_CHARSET		"; charset=utf-8"	/* after text/ types */
 

@@ -1,8 +1,8 @@
 /* sluice - ISC licence, see COPYING. */
 
 /*
- * Unit tests for the chunked-body skipper in http.c (http_chunked_init,
- * http_chunked_skip).
+ * Unit tests for the chunked-body skipper in chunked.c (chunked_init,
+ * chunked_skip).
  *
  * Each valid body is fed whole, one byte per call, and in every split
  * into two pieces, each piece copied to end at a PROT_NONE page so that
@@ -28,9 +28,10 @@
 
 #include <cmocka.h>
 
+#include "chunked.h"
 #include "http.h"
 
-#define GUARD_DATA	(4 * HTTP_CHUNKED_LINE_MAX + 8192)
+#define GUARD_DATA	(4 * CHUNKED_LINE_MAX + 8192)
 #define NO_LIMIT	UINT64_MAX	/* max_body for most cases */
 
 /* A string literal and its length, NUL bytes inside included. */
@@ -54,18 +55,18 @@ struct bad_case {
 	const char			*body;
 	size_t				 len;
 	uint64_t			 max_body;
-	enum http_chunked_result	 want;
+	enum chunked_result	 want;
 };
 
 static int	 guard_setup(void **);
 static int	 guard_teardown(void **);
 static char	*guard_place(struct guard *, const char *, size_t);
-static enum http_chunked_result feed(struct guard *, struct http_chunked *,
+static enum chunked_result feed(struct guard *, struct chunked *,
 		    const char *, size_t, uint64_t, size_t *);
 static void	 check_valid(struct guard *, const char *, const char *,
 		    size_t, uint64_t, uint64_t);
 static size_t	 check_refused(struct guard *, const char *, const char *,
-		    size_t, uint64_t, enum http_chunked_result);
+		    size_t, uint64_t, enum chunked_result);
 static char	*repeat(const char *, const char *, size_t, const char *,
 		    size_t *);
 
@@ -113,68 +114,68 @@ static const struct valid_case valid_cases[] = {
  */
 static const struct bad_case bad_cases[] = {
 	/* Size lines. */
-	{ S("n"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("\r"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("\n"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S(";"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S(" "), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("-"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("+"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0x"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("g"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("5x"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("5 \r"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("5\t\n"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("5 5"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("5\rh"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("5\r\r"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("5;a\x01"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("5;a\0"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("5;a\x7f"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("5;a\rb"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("5\r\nhello\r\n\r"), NO_LIMIT, HTTP_CHUNKED_BAD },
+	{ S("n"), NO_LIMIT, CHUNKED_BAD },
+	{ S("\r"), NO_LIMIT, CHUNKED_BAD },
+	{ S("\n"), NO_LIMIT, CHUNKED_BAD },
+	{ S(";"), NO_LIMIT, CHUNKED_BAD },
+	{ S(" "), NO_LIMIT, CHUNKED_BAD },
+	{ S("-"), NO_LIMIT, CHUNKED_BAD },
+	{ S("+"), NO_LIMIT, CHUNKED_BAD },
+	{ S("0x"), NO_LIMIT, CHUNKED_BAD },
+	{ S("g"), NO_LIMIT, CHUNKED_BAD },
+	{ S("5x"), NO_LIMIT, CHUNKED_BAD },
+	{ S("5 \r"), NO_LIMIT, CHUNKED_BAD },
+	{ S("5\t\n"), NO_LIMIT, CHUNKED_BAD },
+	{ S("5 5"), NO_LIMIT, CHUNKED_BAD },
+	{ S("5\rh"), NO_LIMIT, CHUNKED_BAD },
+	{ S("5\r\r"), NO_LIMIT, CHUNKED_BAD },
+	{ S("5;a\x01"), NO_LIMIT, CHUNKED_BAD },
+	{ S("5;a\0"), NO_LIMIT, CHUNKED_BAD },
+	{ S("5;a\x7f"), NO_LIMIT, CHUNKED_BAD },
+	{ S("5;a\rb"), NO_LIMIT, CHUNKED_BAD },
+	{ S("5\r\nhello\r\n\r"), NO_LIMIT, CHUNKED_BAD },
 	/* Overflow: the 17th significant hex digit. */
-	{ S("10000000000000000"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("fffffffffffffffff"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0000010000000000000000"), NO_LIMIT, HTTP_CHUNKED_BAD },
+	{ S("10000000000000000"), NO_LIMIT, CHUNKED_BAD },
+	{ S("fffffffffffffffff"), NO_LIMIT, CHUNKED_BAD },
+	{ S("0000010000000000000000"), NO_LIMIT, CHUNKED_BAD },
 	/* The line end after chunk data. */
-	{ S("5\r\nhelloX"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("5\r\nhello0"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("5\r\nhello "), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("5\r\nhello\rX"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("5\r\nhello\r\r"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("5\nhello\rX"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("4\r\nhello"), NO_LIMIT, HTTP_CHUNKED_BAD },
+	{ S("5\r\nhelloX"), NO_LIMIT, CHUNKED_BAD },
+	{ S("5\r\nhello0"), NO_LIMIT, CHUNKED_BAD },
+	{ S("5\r\nhello "), NO_LIMIT, CHUNKED_BAD },
+	{ S("5\r\nhello\rX"), NO_LIMIT, CHUNKED_BAD },
+	{ S("5\r\nhello\r\r"), NO_LIMIT, CHUNKED_BAD },
+	{ S("5\nhello\rX"), NO_LIMIT, CHUNKED_BAD },
+	{ S("4\r\nhello"), NO_LIMIT, CHUNKED_BAD },
 	/* Trailers and the final line. */
-	{ S("0\r\n:"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0\r\n "), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0\r\n\t"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0\r\nNo "), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0\r\nA "), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0\r\nnocolon\r"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0\r\nnocolon\n"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0\r\nA: a\x01"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0\r\nA: a\0"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0\r\nA: a\x7f"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0\r\nA: a\rb"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0\r\nA: 1\r\n\rX"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0\r\n\rX"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0\r\n\r\r"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0\r\n\x7f"), NO_LIMIT, HTTP_CHUNKED_BAD },
-	{ S("0\n\x80"), NO_LIMIT, HTTP_CHUNKED_BAD },
+	{ S("0\r\n:"), NO_LIMIT, CHUNKED_BAD },
+	{ S("0\r\n "), NO_LIMIT, CHUNKED_BAD },
+	{ S("0\r\n\t"), NO_LIMIT, CHUNKED_BAD },
+	{ S("0\r\nNo "), NO_LIMIT, CHUNKED_BAD },
+	{ S("0\r\nA "), NO_LIMIT, CHUNKED_BAD },
+	{ S("0\r\nnocolon\r"), NO_LIMIT, CHUNKED_BAD },
+	{ S("0\r\nnocolon\n"), NO_LIMIT, CHUNKED_BAD },
+	{ S("0\r\nA: a\x01"), NO_LIMIT, CHUNKED_BAD },
+	{ S("0\r\nA: a\0"), NO_LIMIT, CHUNKED_BAD },
+	{ S("0\r\nA: a\x7f"), NO_LIMIT, CHUNKED_BAD },
+	{ S("0\r\nA: a\rb"), NO_LIMIT, CHUNKED_BAD },
+	{ S("0\r\nA: 1\r\n\rX"), NO_LIMIT, CHUNKED_BAD },
+	{ S("0\r\n\rX"), NO_LIMIT, CHUNKED_BAD },
+	{ S("0\r\n\r\r"), NO_LIMIT, CHUNKED_BAD },
+	{ S("0\r\n\x7f"), NO_LIMIT, CHUNKED_BAD },
+	{ S("0\n\x80"), NO_LIMIT, CHUNKED_BAD },
 
 	/* max_body: the size line that passes it, at its line end. */
-	{ S("b\r\n"), 10, HTTP_CHUNKED_TOO_LARGE },
-	{ S("b\n"), 10, HTTP_CHUNKED_TOO_LARGE },
-	{ S("B;ext\r\n"), 10, HTTP_CHUNKED_TOO_LARGE },
-	{ S("5\r\nhello\r\n6\r\n"), 10, HTTP_CHUNKED_TOO_LARGE },
+	{ S("b\r\n"), 10, CHUNKED_TOO_LARGE },
+	{ S("b\n"), 10, CHUNKED_TOO_LARGE },
+	{ S("B;ext\r\n"), 10, CHUNKED_TOO_LARGE },
+	{ S("5\r\nhello\r\n6\r\n"), 10, CHUNKED_TOO_LARGE },
 	{ S("5\r\nhello\r\n5\r\nworld\r\n1\n"), 10,
-	    HTTP_CHUNKED_TOO_LARGE },
-	{ S("1\r\n"), 0, HTTP_CHUNKED_TOO_LARGE },
+	    CHUNKED_TOO_LARGE },
+	{ S("1\r\n"), 0, CHUNKED_TOO_LARGE },
 	{ S("ffffffffffffffff\r\n"), UINT64_MAX - 1,
-	    HTTP_CHUNKED_TOO_LARGE },
+	    CHUNKED_TOO_LARGE },
 	{ S("1\r\nx\r\nffffffffffffffff\r\n"), UINT64_MAX,
-	    HTTP_CHUNKED_TOO_LARGE },
+	    CHUNKED_TOO_LARGE },
 };
 
 static int
@@ -220,13 +221,13 @@ guard_place(struct guard *g, const char *s, size_t n)
 	return p;
 }
 
-/* http_chunked_skip on a guarded copy of s[0..n). */
-static enum http_chunked_result
-feed(struct guard *g, struct http_chunked *c, const char *s, size_t n,
+/* chunked_skip on a guarded copy of s[0..n). */
+static enum chunked_result
+feed(struct guard *g, struct chunked *c, const char *s, size_t n,
     uint64_t max_body, size_t *used)
 {
 	*used = (size_t)-1;
-	return http_chunked_skip(c, guard_place(g, s, n), n, max_body, used);
+	return chunked_skip(c, guard_place(g, s, n), n, max_body, used);
 }
 
 /*
@@ -238,8 +239,8 @@ static void
 check_valid(struct guard *g, const char *name, const char *body,
     size_t blen, uint64_t total, uint64_t max_body)
 {
-	struct http_chunked		 c;
-	enum http_chunked_result	 r;
+	struct chunked		 c;
+	enum chunked_result	 r;
 	char				*in;
 	size_t				 rlen = sizeof(rest_next) - 1, len, k;
 	size_t				 used;
@@ -251,24 +252,24 @@ check_valid(struct guard *g, const char *name, const char *body,
 	memcpy(in + blen, rest_next, rlen);
 
 	/* Whole, then again: nothing more is taken after DONE. */
-	http_chunked_init(&c);
+	chunked_init(&c);
 	r = feed(g, &c, in, len, max_body, &used);
-	if (r != HTTP_CHUNKED_DONE || used != blen)
+	if (r != CHUNKED_DONE || used != blen)
 		fail_msg("%s: whole: %d used %zu, want DONE %zu", name, (int)r,
 		    used, blen);
 	if (c.total != total)
 		fail_msg("%s: total %llu, want %llu", name,
 		    (unsigned long long)c.total, (unsigned long long)total);
 	r = feed(g, &c, in + blen, rlen, max_body, &used);
-	if (r != HTTP_CHUNKED_DONE || used != 0)
+	if (r != CHUNKED_DONE || used != 0)
 		fail_msg("%s: after DONE: %d used %zu", name, (int)r, used);
 
 	/* One byte per call. */
-	http_chunked_init(&c);
+	chunked_init(&c);
 	for (k = 0; k < blen; k++) {
 		r = feed(g, &c, in + k, 1, max_body, &used);
-		if (r != (k + 1 < blen ? HTTP_CHUNKED_MORE :
-		    HTTP_CHUNKED_DONE) || used != 1)
+		if (r != (k + 1 < blen ? CHUNKED_MORE :
+		    CHUNKED_DONE) || used != 1)
 			fail_msg("%s: byte %zu of %zu: %d used %zu", name, k,
 			    blen, (int)r, used);
 	}
@@ -278,17 +279,17 @@ check_valid(struct guard *g, const char *name, const char *body,
 
 	/* Every split in two, including empty pieces. */
 	for (k = 0; k <= len; k++) {
-		http_chunked_init(&c);
+		chunked_init(&c);
 		r = feed(g, &c, in, k, max_body, &used);
 		if (k < blen) {
-			if (r != HTTP_CHUNKED_MORE || used != k)
+			if (r != CHUNKED_MORE || used != k)
 				fail_msg("%s: first %zu: %d used %zu", name, k,
 				    (int)r, used);
 			r = feed(g, &c, in + k, len - k, max_body, &used);
-			if (r != HTTP_CHUNKED_DONE || used != blen - k)
+			if (r != CHUNKED_DONE || used != blen - k)
 				fail_msg("%s: rest after %zu: %d used %zu",
 				    name, k, (int)r, used);
-		} else if (r != HTTP_CHUNKED_DONE || used != blen)
+		} else if (r != CHUNKED_DONE || used != blen)
 			fail_msg("%s: first %zu: %d used %zu, want DONE",
 			    name, k, (int)r, used);
 		if (c.total != total)
@@ -306,19 +307,19 @@ check_valid(struct guard *g, const char *name, const char *body,
  */
 static size_t
 check_refused(struct guard *g, const char *name, const char *body,
-    size_t len, uint64_t max_body, enum http_chunked_result want)
+    size_t len, uint64_t max_body, enum chunked_result want)
 {
-	struct http_chunked		 c;
-	enum http_chunked_result	 r;
+	struct chunked		 c;
+	enum chunked_result	 r;
 	size_t				 at, k, used;
 
 	/* Byte by byte, to find the deciding byte. */
-	http_chunked_init(&c);
+	chunked_init(&c);
 	for (at = 0; at < len; at++) {
 		r = feed(g, &c, body + at, 1, max_body, &used);
 		if (r == want)
 			break;
-		if (r != HTTP_CHUNKED_MORE || used != 1)
+		if (r != CHUNKED_MORE || used != 1)
 			fail_msg("%s: byte %zu: %d used %zu", name, at, (int)r,
 			    used);
 	}
@@ -333,10 +334,10 @@ check_refused(struct guard *g, const char *name, const char *body,
 
 	/* Whole, and in every split: refused once the byte is in. */
 	for (k = 0; k <= len; k++) {
-		http_chunked_init(&c);
+		chunked_init(&c);
 		r = feed(g, &c, body, k, max_body, &used);
 		if (k <= at) {
-			if (r != HTTP_CHUNKED_MORE || used != k)
+			if (r != CHUNKED_MORE || used != k)
 				fail_msg("%s: first %zu: %d used %zu", name, k,
 				    (int)r, used);
 			r = feed(g, &c, body + k, len - k, max_body, &used);
@@ -381,27 +382,27 @@ test_guard_place_ends_at_page(void **state)
 
 /* Init gives a fresh state, whatever was there. */
 static void
-test_http_chunked_init(void **state)
+test_chunked_init(void **state)
 {
-	struct http_chunked	 c;
+	struct chunked	 c;
 	size_t			 used;
 
 	memset(&c, 0xa5, sizeof(c));
-	http_chunked_init(&c);
+	chunked_init(&c);
 	assert_true(c.total == 0 && c.left == 0 && c.line == 0);
 	assert_int_equal(feed(*state, &c, S("0\r\n\r\n"), 0, &used),
-	    HTTP_CHUNKED_DONE);
+	    CHUNKED_DONE);
 	assert_int_equal(used, 5);
 	/* And a finished one can be reused for the next body. */
-	http_chunked_init(&c);
+	chunked_init(&c);
 	assert_int_equal(feed(*state, &c, S("1\r\nx\r\n0\r\n\r\n"), 1,
-	    &used), HTTP_CHUNKED_DONE);
+	    &used), CHUNKED_DONE);
 	assert_int_equal(used, 11);
 }
 
 /* Every valid body, at every split, followed by the next request. */
 static void
-test_http_chunked_skip_valid(void **state)
+test_chunked_skip_valid(void **state)
 {
 	const struct valid_case	*v;
 	size_t			 i;
@@ -410,41 +411,66 @@ test_http_chunked_skip_valid(void **state)
 		v = &valid_cases[i];
 		check_valid(*state, v->name, v->body, v->len, v->total,
 		    NO_LIMIT);
-		/* A limit of exactly the data is enough. */
+		/*
+		 * A limit of exactly the data is enough; extension bytes
+		 * count against it too, so there the whole length is.
+		 */
 		check_valid(*state, v->name, v->body, v->len, v->total,
-		    v->total);
+		    memchr(v->body, ';', v->len) == NULL ? v->total : v->len);
 	}
+}
+
+/*
+ * What a client can push past --max-body is bounded: chunk extensions
+ * count against it, and the trailer section against CHUNKED_TRAILER_MAX.
+ * Without these, "1;<4 KiB>" lines or endless trailers went uncounted.
+ */
+static void
+test_chunked_skip_framing_counted(void **state)
+{
+	char		*body;
+	size_t		 len;
+
+	body = repeat("1;", "x", 100, "\r\nA\r\n0\r\n\r\n", &len);
+	check_refused(*state, "extensions past max_body", body, len, 50,
+	    CHUNKED_TOO_LARGE);
+	free(body);
+	body = repeat("0\r\n", "A:vvvvvvvvvvvvvv\r\n", CHUNKED_TRAILER_MAX / 16,
+	    "\r\n", &len);
+	check_refused(*state, "trailer section too large", body, len,
+	    NO_LIMIT, CHUNKED_TOO_LARGE);
+	free(body);
 }
 
 /* What follows the body stays, even when it looks like more body. */
 static void
-test_http_chunked_skip_stops_at_end(void **state)
+test_chunked_skip_stops_at_end(void **state)
 {
-	struct http_chunked	 c;
+	struct chunked	 c;
 	size_t			 used;
 
-	http_chunked_init(&c);
+	chunked_init(&c);
 	assert_int_equal(feed(*state, &c, S("0\r\n\r\n5\r\nhello\r\n"),
-	    NO_LIMIT, &used), HTTP_CHUNKED_DONE);
+	    NO_LIMIT, &used), CHUNKED_DONE);
 	assert_int_equal(used, 5);
-	http_chunked_init(&c);
+	chunked_init(&c);
 	assert_int_equal(feed(*state, &c, S("0\n\n\r\n"), NO_LIMIT, &used),
-	    HTTP_CHUNKED_DONE);
+	    CHUNKED_DONE);
 	assert_int_equal(used, 3);
-	http_chunked_init(&c);
+	chunked_init(&c);
 	assert_int_equal(feed(*state, &c, S("0\r\nA: b\r\n\r\nX: y\r\n\r\n"),
-	    NO_LIMIT, &used), HTTP_CHUNKED_DONE);
+	    NO_LIMIT, &used), CHUNKED_DONE);
 	assert_int_equal(used, 11);
 	/* Nothing at all is not an end. */
-	http_chunked_init(&c);
+	chunked_init(&c);
 	assert_int_equal(feed(*state, &c, "", 0, NO_LIMIT, &used),
-	    HTTP_CHUNKED_MORE);
+	    CHUNKED_MORE);
 	assert_int_equal(used, 0);
 }
 
 /* A large chunk, skipped across every split. */
 static void
-test_http_chunked_skip_large_chunk(void **state)
+test_chunked_skip_large_chunk(void **state)
 {
 	char	*body;
 	size_t	 len;
@@ -457,25 +483,25 @@ test_http_chunked_skip_large_chunk(void **state)
 
 /* The largest size the field can hold is not an overflow. */
 static void
-test_http_chunked_skip_largest_size(void **state)
+test_chunked_skip_largest_size(void **state)
 {
-	struct http_chunked	 c;
+	struct chunked	 c;
 	size_t			 used;
 
-	http_chunked_init(&c);
+	chunked_init(&c);
 	assert_int_equal(feed(*state, &c, S("ffffffffffffffff\r\nabc"),
-	    UINT64_MAX, &used), HTTP_CHUNKED_MORE);
+	    UINT64_MAX, &used), CHUNKED_MORE);
 	assert_int_equal(used, 21);
 	assert_true(c.total == 3 && c.left == UINT64_MAX - 3);
-	http_chunked_init(&c);
+	chunked_init(&c);
 	assert_int_equal(feed(*state, &c, S("0FFFFFFFFFFFFFFF\r\n"),
-	    UINT64_MAX, &used), HTTP_CHUNKED_MORE);
+	    UINT64_MAX, &used), CHUNKED_MORE);
 	assert_true(c.left == UINT64_MAX >> 4);
 }
 
 /* Every malformed or oversized body, at every split. */
 static void
-test_http_chunked_skip_refused(void **state)
+test_chunked_skip_refused(void **state)
 {
 	const struct bad_case	*b;
 	size_t			 i;
@@ -497,9 +523,9 @@ test_http_chunked_skip_refused(void **state)
  * is refused as soon as it ends, before its data.
  */
 static void
-test_http_chunked_skip_too_large_boundary(void **state)
+test_chunked_skip_too_large_boundary(void **state)
 {
-	struct http_chunked	 c;
+	struct chunked	 c;
 	size_t			 used;
 
 	check_valid(*state, "10 in one", S("a\r\n0123456789\r\n0\r\n\r\n"),
@@ -509,76 +535,76 @@ test_http_chunked_skip_too_large_boundary(void **state)
 	check_valid(*state, "0 of 0", S("0\r\n\r\n"), 0, 0);
 
 	assert_int_equal(check_refused(*state, "11 in one", S("b\r\n"), 10,
-	    HTTP_CHUNKED_TOO_LARGE), 2);
+	    CHUNKED_TOO_LARGE), 2);
 	assert_int_equal(check_refused(*state, "11 in two",
-	    S("5\r\nhello\r\n6\r\n"), 10, HTTP_CHUNKED_TOO_LARGE), 12);
+	    S("5\r\nhello\r\n6\r\n"), 10, CHUNKED_TOO_LARGE), 12);
 	assert_int_equal(check_refused(*state, "11 in three",
 	    S("5\r\nhello\r\n5\r\nworld\r\n1\r\n"), 10,
-	    HTTP_CHUNKED_TOO_LARGE), 22);
+	    CHUNKED_TOO_LARGE), 22);
 	assert_int_equal(check_refused(*state, "1 of 0", S("1\r\n"), 0,
-	    HTTP_CHUNKED_TOO_LARGE), 2);
+	    CHUNKED_TOO_LARGE), 2);
 
 	/* The size line must end first: "b\r" is not yet refused. */
-	http_chunked_init(&c);
+	chunked_init(&c);
 	assert_int_equal(feed(*state, &c, S("b\r"), 10, &used),
-	    HTTP_CHUNKED_MORE);
+	    CHUNKED_MORE);
 	assert_int_equal(feed(*state, &c, S("\n"), 10, &used),
-	    HTTP_CHUNKED_TOO_LARGE);
+	    CHUNKED_TOO_LARGE);
 	assert_int_equal(c.total, 0);
 }
 
 /*
  * A chunk-size line (with an extension, or all leading zeros) or a
- * trailer line of exactly HTTP_CHUNKED_LINE_MAX bytes passes; one more
+ * trailer line of exactly CHUNKED_LINE_MAX bytes passes; one more
  * byte is BAD, and is refused without waiting for the line end.
  */
 static void
-test_http_chunked_skip_line_max(void **state)
+test_chunked_skip_line_max(void **state)
 {
-	struct http_chunked	 c;
+	struct chunked	 c;
 	char			*body;
 	size_t			 len, used;
 
-	body = repeat("5;", "x", HTTP_CHUNKED_LINE_MAX - 2,
+	body = repeat("5;", "x", CHUNKED_LINE_MAX - 2,
 	    "\r\nhello\r\n0\r\n\r\n", &len);
 	check_valid(*state, "size line at max", body, len, 5, NO_LIMIT);
 	free(body);
-	body = repeat("5;", "x", HTTP_CHUNKED_LINE_MAX - 2,
+	body = repeat("5;", "x", CHUNKED_LINE_MAX - 2,
 	    "\nhello\n0\n\n", &len);
 	check_valid(*state, "size line at max, LF", body, len, 5, NO_LIMIT);
 	free(body);
-	body = repeat("", "0", HTTP_CHUNKED_LINE_MAX - 1,
+	body = repeat("", "0", CHUNKED_LINE_MAX - 1,
 	    "5\r\nhello\r\n0\r\n\r\n", &len);
 	check_valid(*state, "zeros at max", body, len, 5, NO_LIMIT);
 	free(body);
-	body = repeat("0\r\nA:", "v", HTTP_CHUNKED_LINE_MAX - 2, "\r\n\r\n",
+	body = repeat("0\r\nA:", "v", CHUNKED_LINE_MAX - 2, "\r\n\r\n",
 	    &len);
 	check_valid(*state, "trailer at max", body, len, 0, NO_LIMIT);
 	free(body);
 
-	body = repeat("5;", "x", HTTP_CHUNKED_LINE_MAX - 1, "", &len);
+	body = repeat("5;", "x", CHUNKED_LINE_MAX - 1, "", &len);
 	assert_int_equal(check_refused(*state, "size line over max", body, len,
-	    NO_LIMIT, HTTP_CHUNKED_BAD), len - 1);
+	    NO_LIMIT, CHUNKED_BAD), len - 1);
 	free(body);
-	body = repeat("", "0", HTTP_CHUNKED_LINE_MAX + 1, "", &len);
+	body = repeat("", "0", CHUNKED_LINE_MAX + 1, "", &len);
 	assert_int_equal(check_refused(*state, "zeros over max", body, len,
-	    NO_LIMIT, HTTP_CHUNKED_BAD), len - 1);
+	    NO_LIMIT, CHUNKED_BAD), len - 1);
 	free(body);
-	body = repeat("0\r\nA:", "v", HTTP_CHUNKED_LINE_MAX - 1, "", &len);
+	body = repeat("0\r\nA:", "v", CHUNKED_LINE_MAX - 1, "", &len);
 	assert_int_equal(check_refused(*state, "trailer over max", body, len,
-	    NO_LIMIT, HTTP_CHUNKED_BAD), len - 1);
+	    NO_LIMIT, CHUNKED_BAD), len - 1);
 	free(body);
-	body = repeat("0\r\n", "A", HTTP_CHUNKED_LINE_MAX + 1, "", &len);
+	body = repeat("0\r\n", "A", CHUNKED_LINE_MAX + 1, "", &len);
 	assert_int_equal(check_refused(*state, "trailer name over max", body,
-	    len, NO_LIMIT, HTTP_CHUNKED_BAD), len - 1);
+	    len, NO_LIMIT, CHUNKED_BAD), len - 1);
 	free(body);
 
 	/* Lines are counted one by one: many long lines are fine. */
 	body = repeat("0\r\n", "A:0123456789012345678901234567890\r\n",
-	    HTTP_CHUNKED_LINE_MAX / 16, "\r\n", &len);
-	http_chunked_init(&c);
+	    CHUNKED_LINE_MAX / 16, "\r\n", &len);
+	chunked_init(&c);
 	assert_int_equal(feed(*state, &c, body, len, NO_LIMIT, &used),
-	    HTTP_CHUNKED_DONE);
+	    CHUNKED_DONE);
 	assert_int_equal(used, len);
 	free(body);
 }
@@ -589,14 +615,15 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define G(f)	cmocka_unit_test_setup_teardown(f, guard_setup, guard_teardown)
 		G(test_guard_place_ends_at_page),
-		G(test_http_chunked_init),
-		G(test_http_chunked_skip_valid),
-		G(test_http_chunked_skip_stops_at_end),
-		G(test_http_chunked_skip_large_chunk),
-		G(test_http_chunked_skip_largest_size),
-		G(test_http_chunked_skip_refused),
-		G(test_http_chunked_skip_too_large_boundary),
-		G(test_http_chunked_skip_line_max),
+		G(test_chunked_init),
+		G(test_chunked_skip_valid),
+		G(test_chunked_skip_framing_counted),
+		G(test_chunked_skip_stops_at_end),
+		G(test_chunked_skip_large_chunk),
+		G(test_chunked_skip_largest_size),
+		G(test_chunked_skip_refused),
+		G(test_chunked_skip_too_large_boundary),
+		G(test_chunked_skip_line_max),
 #undef G
 	};
 

@@ -10,13 +10,16 @@
  * against a small HTML tokenizer that knows only the tags and references
  * listing.c may write, so a name that breaks out of its context fails it;
  * JSON is checked against a strict validator and, for one directory, byte
- * for byte.  Truncation is tested at the real LISTING_MAX_ENTRIES.
+ * for byte.  Truncation is tested at the real LISTING_MAX_ENTRIES and
+ * LISTING_MAX_BYTES.
  */
 
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,6 +45,8 @@
 #define T_EXACT		1000000000	/* 2001-09-09 01:46:40 UTC */
 #define JSON_DEPTH	16
 #define HREFS_MAX	(LISTING_MAX_ENTRIES + 16)
+#define LONG_FILES	2000		/* of LONG_NAME bytes: over the cap */
+#define LONG_NAME	250
 
 struct fixture {
 	char	 path[64];
@@ -66,6 +71,7 @@ static void	 check_html(const char *);
 static size_t	 utf8_ref(const unsigned char *, size_t);
 static bool	 json_value(const char **, const char *, int);
 static void	 check_json(const char *);
+static size_t	 not_shown(const char *);
 
 /* The hostile directory's links, as listing.c must order and escape them. */
 static const char *const hostile_hrefs[] = {
@@ -500,6 +506,23 @@ json_value(const char **pp, const char *end, int depth)
 	return true;
 }
 
+/* The count in the page's "N more entries not shown" note; 0 if none. */
+static size_t
+not_shown(const char *html)
+{
+	const char	*p;
+	size_t		 n;
+	int		 end = 0;
+
+	if ((p = strstr(html, "<p class=\"more\">")) == NULL)
+		return 0;
+	if (sscanf(p, "<p class=\"more\">%zu more %*s not shown</p>\n%n", &n,
+	    &end) != 1 || end == 0)
+		fail_msg("bad note at \"%.60s\"", p);
+	assert_string_equal(p + end, "</main>\n</body>\n</html>\n");
+	return n;
+}
+
 /* s is exactly one valid JSON text. */
 static void
 check_json(const char *s)
@@ -903,7 +926,9 @@ test_listing_render_many(void **state)
  * Past LISTING_MAX_ENTRIES: the first entries in listing order are kept,
  * whatever order readdir returns them in, and the rest are counted.  The
  * directories are named to sort last by name, so they are kept only if
- * directories really come first.
+ * directories really come first.  The names have five bytes, so that
+ * LISTING_MAX_ENTRIES rows fit in LISTING_MAX_BYTES (about 103 bytes a
+ * row); test_listing_render_both_caps has longer ones.
  */
 static void
 test_listing_render_truncated(void **state)
@@ -915,7 +940,7 @@ test_listing_render_truncated(void **state)
 	int		 fd;
 
 	for (i = 0; i < LISTING_MAX_ENTRIES + 7; i++) {
-		snprintf(name, sizeof(name), "f%05zu", i);
+		snprintf(name, sizeof(name), "%05zu", i);
 		fd = openat(fx->fd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 		assert_true(fd >= 0);
 		close(fd);
@@ -931,8 +956,8 @@ test_listing_render_truncated(void **state)
 	assert_int_equal(n, LISTING_MAX_ENTRIES);
 	assert_string_equal(v[0], "./z0/");
 	assert_string_equal(v[2], "./z2/");
-	assert_string_equal(v[3], "./f00000");
-	snprintf(want, sizeof(want), "./f%05d", LISTING_MAX_ENTRIES - 4);
+	assert_string_equal(v[3], "./00000");
+	snprintf(want, sizeof(want), "./%05d", LISTING_MAX_ENTRIES - 4);
 	assert_string_equal(v[n - 1], want);
 	for (i = 4; i < n; i++)
 		assert_true(strcmp(v[i - 1], v[i]) < 0);
@@ -940,6 +965,7 @@ test_listing_render_truncated(void **state)
 	free(v);
 	assert_non_null(strstr(s, "<p class=\"more\">10 more entries not "
 	    "shown</p>"));
+	assert_true(strlen(s) <= LISTING_MAX_BYTES);
 	check_html(s);
 	free(s);
 	s = render(fx->fd, "/", LISTING_JSON, false);
@@ -949,12 +975,208 @@ test_listing_render_truncated(void **state)
 	free(s);
 	/* One entry past the limit: the singular. */
 	for (i = LISTING_MAX_ENTRIES - 3; i <= LISTING_MAX_ENTRIES + 5; i++) {
-		snprintf(name, sizeof(name), "f%05zu", i);
+		snprintf(name, sizeof(name), "%05zu", i);
 		assert_int_equal(unlinkat(fx->fd, name, 0), 0);
 	}
 	s = render(fx->fd, "/", LISTING_HTML, false);
 	assert_non_null(strstr(s, "<p class=\"more\">1 more entry not "
 	    "shown</p>"));
+	free(s);
+}
+
+/*
+ * Each kind of entry is typed as before d_type was used (DT_UNKNOWN, the
+ * fstatat fallback, cannot be forced on tmpfs or ext4, so it is not
+ * tested): a directory is "dir" and sorts first; a regular file is "file"
+ * with its size; symlinks (to a directory, a file, nothing), a fifo and a
+ * socket are "other", size 0, their own mtime, sorted among the files.
+ */
+static void
+test_listing_render_types(void **state)
+{
+	static const char want[] =
+	    "{\"path\": \"/\", \"entries\": [\n"
+	    "{\"name\": \"sub\", \"type\": \"dir\", \"size\": 0, "
+	    "\"mtime\": \"2020-09-13T12:26:40Z\"},\n"
+	    "{\"name\": \"dangling\", \"type\": \"other\", \"size\": 0, "
+	    "\"mtime\": \"2001-09-09T01:46:40Z\"},\n"
+	    "{\"name\": \"fifo\", \"type\": \"other\", \"size\": 0, "
+	    "\"mtime\": \"2001-09-09T01:46:40Z\"},\n"
+	    "{\"name\": \"file\", \"type\": \"file\", \"size\": 3, "
+	    "\"mtime\": \"2023-11-14T22:13:20Z\"},\n"
+	    "{\"name\": \"link-dir\", \"type\": \"other\", \"size\": 0, "
+	    "\"mtime\": \"2001-09-09T01:46:40Z\"},\n"
+	    "{\"name\": \"link-file\", \"type\": \"other\", \"size\": 0, "
+	    "\"mtime\": \"2001-09-09T01:46:40Z\"},\n"
+	    "{\"name\": \"sock\", \"type\": \"other\", \"size\": 0, "
+	    "\"mtime\": \"2001-09-09T01:46:40Z\"}\n"
+	    "], \"truncated\": false}\n";
+	static const char *const links[] = {
+		"./sub/", "./dangling", "./fifo", "./file", "./link-dir",
+		"./link-file", "./sock"
+	};
+	struct fixture		*fx = *state;
+	struct sockaddr_un	 sun;
+	char			*s, *r;
+	int			 sock;
+
+	mksub(fx->fd, "sub", T_DIR);
+	mkfile(fx->fd, "file", 3, T_FILE);
+	assert_int_equal(symlinkat("sub", fx->fd, "link-dir"), 0);
+	assert_int_equal(symlinkat("file", fx->fd, "link-file"), 0);
+	assert_int_equal(symlinkat("nowhere", fx->fd, "dangling"), 0);
+	assert_int_equal(mkfifoat(fx->fd, "fifo", 0644), 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/sock", fx->path);
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(sock >= 0);
+	assert_int_equal(bind(sock, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(sock);
+	set_mtime(fx->fd, "link-dir", T_EXACT);
+	set_mtime(fx->fd, "link-file", T_EXACT);
+	set_mtime(fx->fd, "dangling", T_EXACT);
+	set_mtime(fx->fd, "fifo", T_EXACT);
+	set_mtime(fx->fd, "sock", T_EXACT);
+
+	s = render(fx->fd, "/", LISTING_JSON, false);
+	assert_string_equal(s, want);
+	free(s);
+	s = render(fx->fd, "/", LISTING_HTML, false);
+	check_hrefs(s, links, sizeof(links) / sizeof(*links));
+	r = row(s, "./link-dir");
+	assert_string_equal(r, "<tr><td><a href=\"./link-dir\">link-dir</a>"
+	    "</td><td class=\"s\">-</td><td class=\"m\">2001-09-09 01:46</td>"
+	    "</tr>");
+	free(r);
+	r = row(s, "./file");
+	assert_non_null(strstr(r, "<td class=\"s\">3 B</td>"));
+	free(r);
+	check_html(s);
+	free(s);
+}
+
+/*
+ * LISTING_MAX_BYTES: 2000 names of 250 bytes, most of them escaping to
+ * several bytes a byte (a control byte is 8 in HTML text and 6 in JSON),
+ * would render several megabytes.  The output stops at the cap with whole
+ * rows, the first ones in listing order; the note counts the rest; the
+ * page is complete and the JSON valid.  The cap is not wasted either: the
+ * output comes within one row and the closing markup of it.
+ */
+static void
+test_listing_render_byte_cap(void **state)
+{
+	static const char fill[] = "\x01\x7f<&\"";
+	static const char html_end[] = "</tbody>\n</table>\n<p class=\"more\">";
+	struct fixture	*fx = *state;
+	char		 name[LONG_NAME + 1], want[32];
+	char		*s, **v, *out;
+	const char	*p;
+	size_t		 n, i, k, len;
+	int		 fd;
+
+	for (i = 0; i < LONG_FILES; i++) {
+		snprintf(name, sizeof(name), "%04zu", i);
+		memset(name + 4, fill[i % (sizeof(fill) - 1)], LONG_NAME - 4);
+		name[LONG_NAME] = '\0';
+		fd = openat(fx->fd, name, O_WRONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC, 0644);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+
+	assert_int_equal(listing_render(fx->fd, "/d/", LISTING_HTML, false,
+	    &out, &len), 0);
+	assert_true(len <= LISTING_MAX_BYTES);
+	assert_true(len > LISTING_MAX_BYTES - 8192);
+	free(out);
+	s = render(fx->fd, "/d/", LISTING_HTML, false);
+	check_html(s);
+	v = calloc(HREFS_MAX, sizeof(*v));
+	assert_non_null(v);
+	n = hrefs(s, v, HREFS_MAX);
+	assert_true(n > 1 && n < LONG_FILES);
+	assert_string_equal(v[0], "../");
+	for (i = 1; i < n; i++) {
+		snprintf(want, sizeof(want), "./%04zu", i - 1);
+		assert_memory_equal(v[i], want, strlen(want));
+	}
+	free_hrefs(v, n);
+	free(v);
+	assert_int_equal(not_shown(s), LONG_FILES - (n - 1));
+	p = strstr(s, html_end);
+	assert_non_null(p);
+	assert_true(p[-1] == '\n' && strncmp(p - 6, "</tr>", 5) == 0);
+	free(s);
+
+	assert_int_equal(listing_render(fx->fd, "/d/", LISTING_JSON, false,
+	    &out, &len), 0);
+	assert_true(len <= LISTING_MAX_BYTES);
+	assert_true(len > LISTING_MAX_BYTES - 4096);
+	free(out);
+	s = render(fx->fd, "/d/", LISTING_JSON, false);
+	check_json(s);
+	assert_true(strlen(s) > 30);
+	assert_string_equal(s + strlen(s) - 24, "}\n], \"truncated\": true}\n");
+	k = count(s, "{\"name\": ");
+	assert_true(k > 0 && k < LONG_FILES);
+	for (p = s, i = 0; (p = strstr(p, "{\"name\": \"")) != NULL; i++) {
+		p += strlen("{\"name\": \"");
+		snprintf(want, sizeof(want), "%04zu", i);
+		assert_memory_equal(p, want, 4);
+	}
+	assert_int_equal(i, k);
+	free(s);
+}
+
+/*
+ * Both caps at once: the old fixture of test_listing_render_truncated
+ * (LISTING_MAX_ENTRIES + 10 entries, six-byte names) renders about 1.05 MB
+ * of HTML, so the byte cap cuts the page below LISTING_MAX_ENTRIES rows and
+ * the note counts both kinds of rows left out; its JSON fits, and holds
+ * exactly LISTING_MAX_ENTRIES entries.
+ */
+static void
+test_listing_render_both_caps(void **state)
+{
+	struct fixture	*fx = *state;
+	char		 name[32], want[32];
+	char		*s, **v;
+	size_t		 n, i;
+	int		 fd;
+
+	for (i = 0; i < LISTING_MAX_ENTRIES + 7; i++) {
+		snprintf(name, sizeof(name), "f%05zu", i);
+		fd = openat(fx->fd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "z%zu", i);
+		mksub(fx->fd, name, T_DIR);
+	}
+	s = render(fx->fd, "/", LISTING_HTML, false);
+	assert_true(strlen(s) <= LISTING_MAX_BYTES);
+	check_html(s);
+	v = calloc(HREFS_MAX, sizeof(*v));
+	assert_non_null(v);
+	n = hrefs(s, v, HREFS_MAX);
+	assert_true(n > 3 && n < LISTING_MAX_ENTRIES);
+	assert_string_equal(v[0], "./z0/");
+	for (i = 3; i < n; i++) {
+		snprintf(want, sizeof(want), "./f%05zu", i - 3);
+		assert_string_equal(v[i], want);
+	}
+	free_hrefs(v, n);
+	free(v);
+	assert_int_equal(not_shown(s), LISTING_MAX_ENTRIES + 10 - n);
+	free(s);
+	s = render(fx->fd, "/", LISTING_JSON, false);
+	assert_true(strlen(s) <= LISTING_MAX_BYTES);
+	assert_int_equal(count(s, "{\"name\": "), LISTING_MAX_ENTRIES);
+	assert_non_null(strstr(s, "\n], \"truncated\": true}\n"));
+	check_json(s);
 	free(s);
 }
 
@@ -1041,6 +1263,9 @@ main(void)
 		F(test_listing_render_empty),
 		F(test_listing_render_many),
 		F(test_listing_render_truncated),
+		F(test_listing_render_types),
+		F(test_listing_render_byte_cap),
+		F(test_listing_render_both_caps),
 		F(test_listing_render_dirfd_borrowed),
 		F(test_listing_render_errors),
 #undef F
