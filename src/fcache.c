@@ -94,6 +94,7 @@ static void	 fcache_unlink(struct fcache *, struct fcache_node *);
 static void	 fcache_free(struct fcache_node *);
 static int	 fcache_open_walk(struct fcache *, int, const char *);
 static uint32_t	 fcache_hash(const char *);
+static bool	 fcache_climbs(const char *);
 
 struct fcache *
 fcache_create(unsigned max, enum fcache_links links)
@@ -269,6 +270,9 @@ fcache_same(const struct fcache_node *n, int err, const struct stat *sb)
 
 	if (n->e.err != err)
 		return false;
+	/* A transient error is never trusted again: open afresh. */
+	if (err == EMFILE || err == ENFILE || err == ENOMEM)
+		return false;
 	if (err != 0)
 		return true;
 	return st->st_dev == sb->st_dev && st->st_ino == sb->st_ino &&
@@ -320,6 +324,15 @@ fcache_open(struct fcache *fc, int rootfd, const char *path)
 
 	if (*path == '\0')
 		path = ".";
+	/*
+	 * Whatever the symlink policy, the path itself never climbs: the
+	 * lexical layer guarantees it, and this fence does not rely on that
+	 * (RESOLVE_BENEATH would catch it, but ALWAYS and the walk do not).
+	 */
+	if (fcache_climbs(path)) {
+		errno = EXDEV;
+		return -1;
+	}
 	if (!fc->no_openat2) {
 		memset(&how, 0, sizeof(how));
 		how.flags = FCACHE_OPEN_FLAGS;
@@ -371,6 +384,24 @@ fcache_open_walk(struct fcache *fc, int rootfd, const char *path)
 		p = slash + 1;
 	}
 	return fd;
+}
+
+/* Whether a relative path is absolute or has a ".." component. */
+static bool
+fcache_climbs(const char *p)
+{
+	const char	*s;
+
+	if (*p == '/')
+		return true;
+	for (s = p; *s != '\0'; ) {
+		if (s[0] == '.' && s[1] == '.' && (s[2] == '/' || s[2] == '\0'))
+			return true;
+		s += strcspn(s, "/");
+		if (*s == '/')
+			s++;
+	}
+	return false;
 }
 
 /* FNV-1a: short keys, good enough spread, no allocation. */

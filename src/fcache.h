@@ -25,7 +25,9 @@
 enum fcache_links {
 	FCACHE_LINKS_INSIDE,	/* follow symlinks that stay beneath the root */
 	FCACHE_LINKS_NEVER,	/* refuse every symlink (ELOOP) */
-	FCACHE_LINKS_ALWAYS	/* follow symlinks wherever they point */
+	FCACHE_LINKS_ALWAYS	/* follow symlinks wherever they point (with
+				   openat2 not through /proc magic links;
+				   without it, those too) */
 };
 
 struct fcache;
