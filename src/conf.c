@@ -467,8 +467,9 @@ conf_apply(struct conf *c, const struct conf_option *o, const char *v,
 	case CONF_K_ERROR_PAGE:
 		if (conf_add_error_page(c, v) == -1) {
 			conf_err(err, errlen, o, v, "STATUS=FILE with STATUS "
-			    "400-599 and FILE a path under the docroot, at most "
-			    "%d of them", CONF_MAX_ERROR_PAGES);
+			    "400-599 and FILE a path under the docroot (no '..' "
+			    "segment, no '%%'), at most %d of them",
+			    CONF_MAX_ERROR_PAGES);
 			return -1;
 		}
 		return 0;

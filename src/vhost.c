@@ -96,11 +96,16 @@ vhost_resolve(struct vhost *v, const char *host, size_t len, int *fd,
 			}
 		}
 		n = i;
+		/* No empty label: checked before the trailing dot goes. */
+		if (n == 0 || host[0] == '.' || memmem(host, n, "..", 2) !=
+		    NULL) {
+			errno = EINVAL;
+			return -1;
+		}
 		/* A trailing dot names the same host (RFC 1034 3.1). */
 		if (n > 1 && host[n - 1] == '.')
 			n--;
-		if (n == 0 || n > VHOST_NAME_MAX || host[0] == '.' ||
-		    memmem(host, n, "..", 2) != NULL) {
+		if (n > VHOST_NAME_MAX) {
 			errno = EINVAL;
 			return -1;
 		}

@@ -56,6 +56,7 @@ static void	assert_body_is_file(const struct harness_response *,
 		    const char *);
 static bool	port_is_free(int);
 static void	assert_bad_option(const char *, const char *, const char *);
+static void	assert_good_options(const char *, const char *, ...);
 
 /*
  * Start the group's server on the seed's site. Fails the group (cmocka
@@ -420,6 +421,129 @@ test_seed_badopt_unknown_option(void **state)
 }
 
 /*
+ * --header refuses the fields that frame the message or the connection
+ * (sluice writes those itself: a second Content-Length or Connection would
+ * desynchronise the client), in any case, and a DEL byte in the value.
+ */
+static void
+test_seed_badopt_header_content_length(void **state)
+{
+	assert_bad_option("--header", "Content-Length: 5", "--header");
+}
+
+static void
+test_seed_badopt_header_transfer_encoding(void **state)
+{
+	assert_bad_option("--header", "transfer-encoding: chunked",
+	    "--header");
+}
+
+static void
+test_seed_badopt_header_connection(void **state)
+{
+	assert_bad_option("--header", "Connection: close", "--header");
+}
+
+static void
+test_seed_badopt_header_del(void **state)
+{
+	assert_bad_option("--header", "X-Del: a\x7f" "b", "--header");
+}
+
+/*
+ * --error-page refuses a path that climbs or could be decoded into one:
+ * it is confined like a request, so such a page could never be served.
+ */
+static void
+test_seed_badopt_error_page_dotdot(void **state)
+{
+	assert_bad_option("--error-page", "404=../x.html", "--error-page");
+}
+
+static void
+test_seed_badopt_error_page_inner_dotdot(void **state)
+{
+	assert_bad_option("--error-page", "404=a/../../x", "--error-page");
+}
+
+static void
+test_seed_badopt_error_page_escaped_dotdot(void **state)
+{
+	assert_bad_option("--error-page", "404=%2e%2e/x", "--error-page");
+}
+
+/*
+ * Start a server on root with the given extra options (NULL-terminated,
+ * at most 6), and check that it serves: GET /missing.html is 404 with
+ * the body nf and a field "X-Good: yes".  Stops it (exit 0).
+ */
+static void
+assert_good_options(const char *root, const char *nf, ...)
+{
+	const char		*args[12];
+	struct harness_server	 srv;
+	struct harness_opts	 o;
+	struct harness_response	 r;
+	const char		*a, *v;
+	va_list			 ap;
+	size_t			 n = 0;
+	int			 st;
+
+	args[n++] = "--root";
+	args[n++] = root;
+	va_start(ap, nf);
+	while ((a = va_arg(ap, const char *)) != NULL && n < 10)
+		args[n++] = a;
+	va_end(ap);
+	args[n] = NULL;
+	memset(&o, 0, sizeof(o));
+	o.args = args;
+	if (harness_server_start(&srv, &o) == -1) {
+		harness_server_cleanup(&srv);
+		fail_msg("sluice %s %s ...: did not start: %s", args[2],
+		    args[3] != NULL ? args[3] : "", strerror(errno));
+	}
+	assert_int_equal(harness_get(srv.port, "/missing.html", &r), 0);
+	assert_int_equal(r.status, 404);
+	assert_int_equal(r.body_len, strlen(nf));
+	assert_memory_equal(r.body, nf, strlen(nf));
+	v = harness_response_header(&r, "X-Good");
+	assert_non_null(v);
+	assert_string_equal(v, "yes");
+	/* Sluice's own framing is still the only one. */
+	assert_int_equal(harness_response_header_count(&r, "Content-Length"),
+	    1);
+	harness_response_free(&r);
+	assert_int_equal(harness_server_stop(&srv, &st), 0);
+	assert_int_equal(harness_exit_code(st), 0);
+	harness_server_cleanup(&srv);
+}
+
+/*
+ * What the refusals above must not catch: a field that merely contains a
+ * framing name, a value with a tab, and an error page under a directory,
+ * with or without a leading '/'.
+ */
+static void
+test_seed_goodopt_header_error_page(void **state)
+{
+	static const char	 nf[] = "<p>configured not found</p>\n";
+	char			 root[256];
+
+	assert_int_equal(harness_tmpdir_create(root, sizeof(root), "good"),
+	    0);
+	assert_int_equal(harness_write_file(root, "errors/nf.html", nf,
+	    sizeof(nf) - 1, 0644), 0);
+	assert_good_options(root, nf, "--header", "X-Good: yes",
+	    "--header", "X-Connection-Id: a\tb",
+	    "--error-page", "404=errors/nf.html", NULL);
+	assert_good_options(root, nf, "--header", "X-Good: yes",
+	    "--header", "Content-Lengthy: 5",
+	    "--error-page", "404=/errors/nf.html", NULL);
+	assert_int_equal(harness_rmtree(root), 0);
+}
+
+/*
  * SIGTERM: exit status 0, and the counters line at exit counts what the
  * test did (one connection, two requests) with nothing left open.
  */
@@ -549,6 +673,14 @@ main(void)
 		T(test_seed_badopt_backlog_too_big),
 		T(test_seed_badopt_sleep_route_too_long),
 		T(test_seed_badopt_unknown_option),
+		T(test_seed_badopt_header_content_length),
+		T(test_seed_badopt_header_transfer_encoding),
+		T(test_seed_badopt_header_connection),
+		T(test_seed_badopt_header_del),
+		T(test_seed_badopt_error_page_dotdot),
+		T(test_seed_badopt_error_page_inner_dotdot),
+		T(test_seed_badopt_error_page_escaped_dotdot),
+		T(test_seed_goodopt_header_error_page),
 		T(test_seed_sigterm_exit0_counters),
 		T(test_seed_sleep_route_delay),
 		T(test_seed_sleep_route_does_not_block),

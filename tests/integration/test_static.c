@@ -21,6 +21,7 @@
 
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -74,6 +75,32 @@
 #define ST_MAX_NAMES		32
 /* Size of the description of the last request, for messages. */
 #define ST_WHAT_MAX		240
+/*
+ * Listings: a directory big enough that its HTML (about 210 bytes a row
+ * here) passes 600 KiB yet stays under the 1 MiB cap, pipelined in pairs
+ * (HTML, JSON) until they outgrow the largest send buffer (tcp_wmem),
+ * read through a 4 KiB receive window in reads of ST_SLOW_CHUNK bytes;
+ * and one whose listing would pass the cap several times over (about
+ * 500 bytes a row).
+ */
+#define ST_BIGLIST_FILES	4000
+#define ST_BIGLIST_NAME		60
+#define ST_BIGLIST_MIN		(600 * 1024)
+#define ST_SLOW_RCVBUF		4096
+#define ST_SLOW_CHUNK		512
+#define ST_SLOW_MS		20000
+#define ST_SLOW_MAX_PAIRS	24	/* listing pairs pipelined, at most */
+#define ST_WMEM_GUESS		(4 * 1024 * 1024)	/* tcp_wmem's default */
+#define ST_CAPLIST_FILES	9000
+#define ST_CAPLIST_NAME		200
+#define ST_LISTING_MAX		(1024 * 1024)	/* LISTING_MAX_BYTES */
+/*
+ * Virtual hosts: unknown Host names sent in a row, and how many more
+ * descriptors the server may hold after them (a host directory kept per
+ * unknown name would be one each, up to the 32 slots).
+ */
+#define ST_ROTATE_HOSTS		40
+#define ST_ROTATE_FD_SLACK	4
 
 static const char	st_hello[] = "hello, static world\n";
 static const char	st_condbody[] = "conditional body\n";
@@ -153,7 +180,16 @@ static void	 st_check_multipart(const struct harness_response *,
 		    const struct st_file *, const char *,
 		    const struct st_span *, size_t);
 static size_t	 st_json_names(const char *, size_t, char [][64], size_t);
+static int	 st_make_names(const char *, const char *, size_t, size_t);
+static void	 st_slow_read(struct harness_client *,
+		    struct harness_response *);
+static bool	 st_has_response(const char *, size_t);
+static size_t	 st_wmem_max(void);
+static size_t	 st_count(const char *, size_t, const char *);
+static void	 st_keepalive_vhost(struct harness_client *, const char *,
+		    const char *, int, const char *);
 static bool	 st_has_name(char [][64], size_t, const char *);
+static void	 st_json_balanced(const struct harness_response *);
 
 static struct harness_server	st_extra[ST_MAX_EXTRA];
 static int			st_nextra;
@@ -915,6 +951,168 @@ st_has_name(char names[][64], size_t n, const char *name)
 		if (strcmp(names[i], name) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * Create n empty files in dir/sub (made if missing), named "fNNNNNN-"
+ * padded with 'x' to len bytes, so that their listing order is their
+ * number.  Returns 0, or -1 with errno.
+ */
+static int
+st_make_names(const char *dir, const char *sub, size_t n, size_t len)
+{
+	char	 name[256];
+	size_t	 i;
+	int	 dfd, fd, saved;
+
+	if (len >= sizeof(name) || len < 8 || harness_mkdir(dir, sub) == -1)
+		return -1;
+	snprintf(name, sizeof(name), "%s/%s", dir, sub);
+	if ((dfd = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "f%06zu-", i);
+		memset(name + 8, 'x', len - 8);
+		name[len] = '\0';
+		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0644);
+		if (fd == -1) {
+			saved = errno;
+			close(dfd);
+			errno = saved;
+			return -1;
+		}
+		close(fd);
+	}
+	close(dfd);
+	return 0;
+}
+
+/*
+ * Whether buf[0..len) begins with a whole response that has a
+ * Content-Length (the only kind st_slow_read waits for).
+ */
+static bool
+st_has_response(const char *buf, size_t len)
+{
+	const char		*end, *p, *eol;
+	unsigned long long	 cl;
+	size_t			 hlen;
+
+	if (buf == NULL || (end = memmem(buf, len, "\r\n\r\n", 4)) == NULL)
+		return false;
+	hlen = (size_t)(end - buf) + 4;
+	for (p = buf; p < end; p = eol + 2) {
+		if ((eol = memmem(p, (size_t)(end + 2 - p), "\r\n", 2)) ==
+		    NULL)
+			break;
+		if (eol - p > 15 && strncasecmp(p, "Content-Length:", 15) ==
+		    0) {
+			cl = strtoull(p + 15, NULL, 10);
+			return len - hlen >= cl;
+		}
+	}
+	return false;
+}
+
+/*
+ * Read one response from c the slow way: recv() of at most ST_SLOW_CHUNK
+ * bytes each time the socket is readable (poll, no sleeps), into c's own
+ * buffer, until a whole response is there; then parse it with the
+ * harness.  Fails the test after ST_SLOW_MS or if the peer closes first.
+ */
+static void
+st_slow_read(struct harness_client *c, struct harness_response *r)
+{
+	struct pollfd	 pfd;
+	int64_t		 deadline = harness_now_ms() + ST_SLOW_MS, left;
+	size_t		 ncap;
+	ssize_t		 n;
+	char		*nb;
+
+	while (!st_has_response(c->buf, c->len)) {
+		if ((left = deadline - harness_now_ms()) <= 0)
+			fail_msg("%s: no whole response in %d ms (%zu bytes)",
+			    st_what, ST_SLOW_MS, c->len);
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR)
+			fail_msg("%s: poll: %s", st_what, strerror(errno));
+		if (c->cap - c->len < ST_SLOW_CHUNK) {
+			ncap = c->cap == 0 ? 65536 : 2 * c->cap;
+			if ((nb = realloc(c->buf, ncap + 1)) == NULL)
+				fail_msg("out of memory");
+			c->buf = nb;
+			c->cap = ncap;
+		}
+		n = recv(c->fd, c->buf + c->len, ST_SLOW_CHUNK, MSG_DONTWAIT);
+		if (n == 0)
+			fail_msg("%s: closed after %zu bytes of a response",
+			    st_what, c->len);
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			fail_msg("%s: recv: %s", st_what, strerror(errno));
+		if (n > 0) {
+			c->len += (size_t)n;
+			c->buf[c->len] = '\0';
+		}
+	}
+	if (harness_client_read_response(c, r, 0, ST_TIMEOUT_MS) == -1)
+		fail_msg("%s: a buffered response does not parse: %s",
+		    st_what, strerror(errno));
+}
+
+/* How many times str occurs in buf[0..len) (without overlaps). */
+static size_t
+st_count(const char *buf, size_t len, const char *str)
+{
+	const char	*p = buf, *end = buf + len, *q;
+	size_t		 n = 0, sl = strlen(str);
+
+	while ((q = memmem(p, (size_t)(end - p), str, sl)) != NULL) {
+		n++;
+		p = q + sl;
+	}
+	return n;
+}
+
+/*
+ * A minimal JSON check: one object, its braces and brackets balanced
+ * outside strings, strings closed, nothing after it but white space.
+ */
+static void
+st_json_balanced(const struct harness_response *r)
+{
+	const char	*p = r->body, *end = r->body + r->body_len;
+	char		 stack[16];
+	size_t		 depth = 0;
+	bool		 seen = false;
+
+	for (; p < end; p++) {
+		if (*p == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			if (p >= end)
+				fail_msg("%s: a JSON string does not end",
+				    st_what);
+		} else if (*p == '{' || *p == '[') {
+			if (depth == 0 && (seen || *p != '{'))
+				fail_msg("%s: not one JSON object", st_what);
+			if (depth == sizeof(stack))
+				fail_msg("%s: JSON nested too deep", st_what);
+			stack[depth++] = *p == '{' ? '}' : ']';
+			seen = true;
+		} else if (*p == '}' || *p == ']') {
+			if (depth == 0 || stack[--depth] != *p)
+				fail_msg("%s: unbalanced '%c' at byte %zu",
+				    st_what, *p, (size_t)(p - r->body));
+		} else if (depth == 0 && *p != ' ' && *p != '\n' &&
+		    *p != '\r' && *p != '\t')
+			fail_msg("%s: byte 0x%02x outside the JSON object",
+			    st_what, (unsigned char)*p);
+	}
+	if (depth != 0 || !seen)
+		fail_msg("%s: the JSON object does not end", st_what);
 }
 
 /*
@@ -2211,6 +2409,200 @@ test_dir_autoindex_json(void **state)
 }
 
 /*
+ * The largest send buffer the kernel lets a socket grow to (the third
+ * field of net.ipv4.tcp_wmem), or ST_WMEM_GUESS if it cannot be read.
+ */
+static size_t
+st_wmem_max(void)
+{
+	unsigned long	 lo, def, max;
+	FILE		*f;
+	int		 n;
+
+	if ((f = fopen("/proc/sys/net/ipv4/tcp_wmem", "r")) == NULL)
+		return ST_WMEM_GUESS;
+	n = fscanf(f, "%lu %lu %lu", &lo, &def, &max);
+	fclose(f);
+	return n == 3 && max > 0 ? (size_t)max : ST_WMEM_GUESS;
+}
+
+/*
+ * A large listing the socket does not take at once.  The client has a
+ * 4 KiB receive window and pipelines pairs of "GET /d/" and "GET
+ * /d/?format=json", more bytes in all than the server's send buffer can
+ * grow to (tcp_wmem's maximum: on loopback a single listing always fits).
+ * The one worker answers pipelined requests in one go until a write
+ * comes back short, so once the first bytes are readable, a request on a
+ * second connection is answered only after that has happened: the
+ * client reads nothing before then, and then reads ST_SLOW_CHUNK bytes
+ * at a time, each later listing meeting a part-full buffer.  Every
+ * listing arrives whole (its body exactly its Content-Length: the next
+ * head follows it), lists every entry and ends properly, and the
+ * connection then serves one more request and closes as that one asks.
+ */
+static void
+test_dir_autoindex_large_slow_reader(void **state)
+{
+	static const char	 pair[] = "GET /d/ HTTP/1.1\r\nHost: a\r\n\r\n"
+	    "GET /d/?format=json HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct st		*h = *state;
+	struct harness_server	*s;
+	struct harness_client	 c;
+	struct harness_response	 r;
+	char			 root[320], first[16], last[16];
+	char			 req[ST_SLOW_MAX_PAIRS * sizeof(pair)];
+	struct pollfd		 pfd;
+	size_t			 n, i, npairs, wmem;
+
+	snprintf(root, sizeof(root), "%s/biglist", h->outer);
+	if (st_make_names(root, "d", ST_BIGLIST_FILES, ST_BIGLIST_NAME) == -1)
+		fail_msg("cannot make %d files in %s/d: %s", ST_BIGLIST_FILES,
+		    root, strerror(errno));
+	assert_int_equal(harness_write_file(root, "ok.txt", "OK\n", 3, 0644),
+	    0);
+	snprintf(first, sizeof(first), "f%06d-", 0);
+	snprintf(last, sizeof(last), "f%06d-", ST_BIGLIST_FILES - 1);
+	wmem = st_wmem_max();
+	npairs = wmem / ST_BIGLIST_MIN + 2;
+	if (npairs > ST_SLOW_MAX_PAIRS) {
+		print_message("test_static: tcp_wmem allows %zu bytes; %d "
+		    "pairs of listings may not fill it\n", wmem,
+		    ST_SLOW_MAX_PAIRS);
+		npairs = ST_SLOW_MAX_PAIRS;
+	}
+	for (i = 0, req[0] = '\0'; i < npairs; i++)
+		strcat(req, pair);
+	s = st_start(root, "--autoindex", NULL);
+
+	assert_int_equal(harness_client_connect(&c, s->port, ST_SLOW_RCVBUF),
+	    0);
+	assert_int_equal(harness_client_send_str(&c, req, ST_TIMEOUT_MS), 0);
+	pfd.fd = c.fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, ST_TIMEOUT_MS) != 1)
+		fail_msg("no listing within %d ms", ST_TIMEOUT_MS);
+	/* The worker is past the pipeline only once a write blocked. */
+	st_fetch(s->port, "GET", "/ok.txt", NULL, &r);
+	st_status(&r, 200);
+	harness_response_free(&r);
+	for (i = 0; i < npairs; i++) {
+		st_describe(pair);
+		st_slow_read(&c, &r);
+		st_status(&r, 200);
+		st_hdr_eq(&r, "Content-Type", "text/html; charset=utf-8");
+		if (r.body_len < ST_BIGLIST_MIN)
+			fail_msg("%s: an HTML listing of %zu bytes, want >= %d",
+			    st_what, r.body_len, ST_BIGLIST_MIN);
+		if (strcmp(r.body + r.body_len - 8, "</html>\n") != 0)
+			fail_msg("%s (pair %zu): HTML listing of %zu bytes "
+			    "ends \"%s\"", st_what, i, r.body_len,
+			    r.body + r.body_len - 16);
+		n = st_count(r.body, r.body_len, "<tr><td><a href=\"./f");
+		if (n != ST_BIGLIST_FILES)
+			fail_msg("%s (pair %zu): %zu file rows, want %d",
+			    st_what, i, n, ST_BIGLIST_FILES);
+		st_body_has(&r, first, true);
+		st_body_has(&r, last, true);
+		st_body_has(&r, "not shown", false);
+		harness_response_free(&r);
+
+		st_describe(strstr(pair, "GET /d/?"));
+		st_slow_read(&c, &r);
+		st_status(&r, 200);
+		if (strncmp(st_hdr(&r, "Content-Type"), "application/json",
+		    16) != 0)
+			fail_msg("%s: Content-Type %s, want application/json",
+			    st_what, st_hdr(&r, "Content-Type"));
+		st_json_balanced(&r);
+		n = st_count(r.body, r.body_len, "{\"name\": \"f");
+		if (n != ST_BIGLIST_FILES)
+			fail_msg("%s (pair %zu): %zu JSON entries, want %d",
+			    st_what, i, n, ST_BIGLIST_FILES);
+		st_body_has(&r, last, true);
+		st_body_has(&r, "\"truncated\": false}", true);
+		harness_response_free(&r);
+	}
+	if (c.len != 0)
+		fail_msg("%zu bytes after the last listing", c.len);
+
+	/* Still in step: one more request, which closes. */
+	st_describe("GET /ok.txt (Connection: close) after the listings");
+	assert_int_equal(harness_client_send_str(&c, "GET /ok.txt HTTP/1.1\r\n"
+	    "Host: a\r\nConnection: close\r\n\r\n", ST_TIMEOUT_MS), 0);
+	if (harness_client_read_response(&c, &r, 0, ST_TIMEOUT_MS) == -1)
+		fail_msg("%s: no answer: %s", st_what, strerror(errno));
+	st_status(&r, 200);
+	st_body_eq(&r, "OK\n", 3);
+	harness_response_free(&r);
+	if (harness_client_wait_closed(&c, ST_TIMEOUT_MS) != 1 || c.len != 0)
+		fail_msg("%s: not closed cleanly (%zu bytes more)", st_what,
+		    c.len);
+	harness_client_close(&c);
+	st_stop_all();
+	assert_int_equal(harness_rmtree(root), 0);
+}
+
+/*
+ * A directory whose listing would pass LISTING_MAX_BYTES several times
+ * over: 200 with a Content-Length within the cap, complete markup, and
+ * the note that counts the rows left out (shown + not shown = all, the
+ * first ones in listing order shown); JSON likewise, "truncated": true.
+ */
+static void
+test_dir_autoindex_byte_cap(void **state)
+{
+	struct st		*h = *state;
+	struct harness_server	*s;
+	struct harness_response	 r;
+	char			 root[320], first[16], last[16];
+	const char		*note;
+	size_t			 shown;
+	unsigned long		 omitted;
+
+	snprintf(root, sizeof(root), "%s/caplist", h->outer);
+	if (st_make_names(root, "d", ST_CAPLIST_FILES, ST_CAPLIST_NAME) == -1)
+		fail_msg("cannot make %d files in %s/d: %s", ST_CAPLIST_FILES,
+		    root, strerror(errno));
+	snprintf(first, sizeof(first), "f%06d-", 0);
+	snprintf(last, sizeof(last), "f%06d-", ST_CAPLIST_FILES - 1);
+	s = st_start(root, "--autoindex", NULL);
+
+	st_fetch(s->port, "GET", "/d/", NULL, &r);
+	st_status(&r, 200);
+	if (r.body_len > ST_LISTING_MAX)
+		fail_msg("%s: Content-Length %zu, want <= %d", st_what,
+		    r.body_len, ST_LISTING_MAX);
+	if (r.body_len < 8 || strcmp(r.body + r.body_len - 8, "</html>\n")
+	    != 0)
+		fail_msg("%s: capped HTML listing does not end with </html>",
+		    st_what);
+	note = memmem(r.body, r.body_len, "<p class=\"more\">", 16);
+	if (note == NULL || sscanf(note + 16, "%lu more entries not shown",
+	    &omitted) != 1)
+		fail_msg("%s: no \"N more entries not shown\" note", st_what);
+	shown = st_count(r.body, r.body_len, "<tr><td><a href=\"./f");
+	if (shown == 0 || shown + omitted != ST_CAPLIST_FILES)
+		fail_msg("%s: %zu rows shown + %lu not shown, want %d in all",
+		    st_what, shown, omitted, ST_CAPLIST_FILES);
+	st_body_has(&r, first, true);
+	st_body_has(&r, last, false);
+	harness_response_free(&r);
+
+	st_fetch(s->port, "GET", "/d/?format=json", NULL, &r);
+	st_status(&r, 200);
+	if (r.body_len > ST_LISTING_MAX)
+		fail_msg("%s: Content-Length %zu, want <= %d", st_what,
+		    r.body_len, ST_LISTING_MAX);
+	st_json_balanced(&r);
+	st_body_has(&r, "\"truncated\": true}", true);
+	st_body_has(&r, first, true);
+	st_body_has(&r, last, false);
+	harness_response_free(&r);
+	st_stop_all();
+	assert_int_equal(harness_rmtree(root), 0);
+}
+
+/*
  * --- Dotfiles and symlinks ---------------------------------------------
  */
 
@@ -2599,6 +2991,11 @@ test_expect_other_417(void **state)
 	if (harness_client_read_response(&c, &r, 0, ST_TIMEOUT_MS) == -1)
 		fail_msg("%s: no response: %s", st_what, strerror(errno));
 	st_status(&r, 417);
+	/* The reason phrase of RFC 9110 15.5.18, not "Unknown". */
+	if (strncmp(r.head, "HTTP/1.1 417 Expectation Failed\r\n", 33) != 0)
+		fail_msg("%s: status line \"%.*s\", want \"HTTP/1.1 417 "
+		    "Expectation Failed\"", st_what,
+		    (int)strcspn(r.head, "\r\n"), r.head);
 	harness_response_free(&r);
 	if (harness_client_wait_closed(&c, ST_TIMEOUT_MS) != 1)
 		fail_msg("%s: connection not closed after 417", st_what);
@@ -2841,7 +3238,7 @@ static void
 test_vhost_invalid_400(void **state)
 {
 	static const char	*hosts[] = { "bad_host!", "..evil", "a..b",
-	    ".example.org", "a/b", NULL };
+	    "a..", "example.org..", ".example.org", "a/b", NULL };
 	struct st		*h = *state;
 	size_t			 i;
 
@@ -2884,6 +3281,92 @@ test_vhost_own_404_page(void **state)
 	struct st	*h = *state;
 
 	st_vhost(h->vsrv.port, "example.org", "/no-such-file", 404, "EX-404");
+}
+
+/*
+ * DIR/HOST must be a directory: a regular file named like a host is not a
+ * host, so that Host is served from DIR/default/ like any unknown one.
+ */
+static void
+test_vhost_file_not_host(void **state)
+{
+	struct st		*h = *state;
+	struct harness_server	*s;
+	char			 vroot[320];
+
+	snprintf(vroot, sizeof(vroot), "%s/vhosts3", h->outer);
+	assert_int_equal(harness_write_file(vroot, "default/index.html",
+	    "DEF3", 4, 0644), 0);
+	assert_int_equal(harness_write_file(vroot, "real.test/index.html",
+	    "REAL3", 5, 0644), 0);
+	assert_int_equal(harness_write_file(vroot, "file.test", "A-FILE", 6,
+	    0644), 0);
+	s = st_start(h->root, "--vhost-root", vroot, NULL);
+	st_vhost(s->port, "file.test", "/", 200, "DEF3");
+	st_vhost(s->port, "File.Test:8080", "/index.html", 200, "DEF3");
+	st_vhost(s->port, "real.test", "/", 200, "REAL3");
+	st_stop_all();
+	assert_int_equal(harness_rmtree(vroot), 0);
+}
+
+/* On keep-alive connection c: GET path with Host host; expect status. */
+static void
+st_keepalive_vhost(struct harness_client *c, const char *host,
+    const char *path, int status, const char *body)
+{
+	struct harness_response	r;
+	char			req[512];
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n",
+	    path, host);
+	st_describe(req);
+	if (harness_client_send_str(c, req, ST_TIMEOUT_MS) == -1)
+		fail_msg("%s: send: %s", st_what, strerror(errno));
+	if (harness_client_read_response(c, &r, 0, ST_TIMEOUT_MS) == -1)
+		fail_msg("%s: no response: %s", st_what, strerror(errno));
+	st_status(&r, status);
+	if (body != NULL)
+		st_body_eq(&r, body, strlen(body));
+	harness_response_free(&r);
+}
+
+/*
+ * ST_ROTATE_HOSTS different unknown Host names in a row (more than the
+ * 32 host directories a worker keeps), then the real host: it is still
+ * served from its own directory, with its own 404 page, and the unknown
+ * names cost no descriptor of their own (they share the default's), so
+ * the server holds no more descriptors than before them.
+ */
+static void
+test_vhost_rotating_unknown_hosts(void **state)
+{
+	struct st		*h = *state;
+	struct harness_server	*s;
+	struct harness_client	 c;
+	char			 host[32];
+	int			 i, before, after;
+
+	s = st_start(h->root, "--vhost-root", h->vroot, NULL);
+	assert_int_equal(harness_client_connect(&c, s->port, 0), 0);
+	st_keepalive_vhost(&c, "example.org", "/", 200, "EX");
+	st_keepalive_vhost(&c, "warm.test", "/", 200, "DEF");
+	before = harness_proc_fd_count(s->pid);
+	assert_true(before > 0);
+	for (i = 0; i < ST_ROTATE_HOSTS; i++) {
+		snprintf(host, sizeof(host), "rot%02d.test", i);
+		st_keepalive_vhost(&c, host, "/", 200, "DEF");
+	}
+	st_keepalive_vhost(&c, "example.org", "/", 200, "EX");
+	st_keepalive_vhost(&c, "example.org", "/no-such-file", 404, "EX-404");
+	st_keepalive_vhost(&c, "Example.Org:80", "/index.html", 200, "EX");
+	after = harness_proc_fd_count(s->pid);
+	if (after - before > ST_ROTATE_FD_SLACK)
+		fail_msg("%d unknown hosts: the server holds %d descriptors, "
+		    "%d before them (want at most %d more)", ST_ROTATE_HOSTS,
+		    after, before, ST_ROTATE_FD_SLACK);
+	st_keepalive_vhost(&c, "rot00.test", "/", 200, "DEF");
+	harness_client_close(&c);
+	st_stop_all();
 }
 
 int
@@ -2955,6 +3438,8 @@ main(void)
 		T(test_dir_no_autoindex_403),
 		T(test_dir_autoindex_html),
 		T(test_dir_autoindex_json),
+		T(test_dir_autoindex_large_slow_reader),
+		T(test_dir_autoindex_byte_cap),
 		T(test_policy_dotfile_404),
 		T(test_policy_well_known_200),
 		T(test_policy_dotfiles_allow),
@@ -2987,6 +3472,8 @@ main(void)
 		T(test_vhost_no_default_404),
 		T(test_vhost_no_escape),
 		T(test_vhost_own_404_page),
+		T(test_vhost_file_not_host),
+		T(test_vhost_rotating_unknown_hosts),
 #undef T
 	};
 

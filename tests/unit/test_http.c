@@ -445,6 +445,17 @@ static const struct bad_case bad_cases[] = {
 	{ "Transfer-Encoding chunked, gzip",
 	    S("POST / HTTP/1.1\r\nHost: h\r\n"
 	    "Transfer-Encoding: chunked, gzip\r\n\r\n"), 400 },
+	/* RFC 9112 6.1: chunked is never applied twice, in one line or two. */
+	{ "Transfer-Encoding chunked, chunked",
+	    S("POST / HTTP/1.1\r\nHost: h\r\n"
+	    "Transfer-Encoding: chunked, chunked\r\n\r\n"), 400 },
+	{ "Transfer-Encoding chunked on two lines",
+	    S("POST / HTTP/1.1\r\nHost: h\r\n"
+	    "Transfer-Encoding: chunked\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n"), 400 },
+	{ "Transfer-Encoding CHUNKED, chunked",
+	    S("POST / HTTP/1.1\r\nHost: h\r\n"
+	    "Transfer-Encoding: CHUNKED ,chunked\r\n\r\n"), 400 },
 	{ "HTTP/2.0", S("GET / HTTP/2.0\r\nHost: h\r\n\r\n"), 505 },
 	{ "HTTP/3.0", S("GET / HTTP/3.0\r\nHost: h\r\n\r\n"), 505 },
 	{ "HTTP/0.9", S("GET / HTTP/0.9\r\n\r\n"), 505 },
@@ -1154,6 +1165,7 @@ test_http_reason_known_and_unknown(void **state)
 	assert_string_equal(http_reason(413), "Content Too Large");
 	assert_string_equal(http_reason(414), "URI Too Long");
 	assert_string_equal(http_reason(416), "Range Not Satisfiable");
+	assert_string_equal(http_reason(417), "Expectation Failed");
 	assert_string_equal(http_reason(431),
 	    "Request Header Fields Too Large");
 	assert_string_equal(http_reason(500), "Internal Server Error");
