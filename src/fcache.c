@@ -165,6 +165,7 @@ fcache_get(struct fcache *fc, int rootfd, const char *key, const char *rel)
 			if (fd != -1)
 				close(fd);
 			n->opened = now;
+			n->e.aux_set = false;	/* what it derived may change */
 			TAILQ_REMOVE(&fc->lru, n, lru);
 			TAILQ_INSERT_HEAD(&fc->lru, n, lru);
 			return &n->e;
@@ -209,6 +210,17 @@ fcache_get(struct fcache *fc, int rootfd, const char *key, const char *rel)
 			fcache_free(victim);
 	}
 	return &n->e;
+}
+
+void
+fcache_set_aux(struct fcache *fc, const struct fcache_entry *e, unsigned v)
+{
+	struct fcache_node	*n = (struct fcache_node *)(uintptr_t)e;
+
+	if (n == &fc->oom)
+		return;
+	n->e.aux = v;
+	n->e.aux_set = true;
 }
 
 void

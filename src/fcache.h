@@ -38,6 +38,14 @@ struct fcache_entry {
 	struct stat	 st;	/* valid when err == 0 */
 	const char	*mem;	/* a small regular file's bytes, or NULL */
 	int		 fd;	/* a large regular file, or -1 */
+	/*
+	 * A value the caller derived from this entry (serve.c: which coded
+	 * siblings exist), kept as long as the entry is trusted and cleared
+	 * whenever it is opened or revalidated again.  Set with
+	 * fcache_set_aux.
+	 */
+	unsigned	 aux;
+	bool		 aux_set;
 };
 
 /*
@@ -64,6 +72,10 @@ const struct fcache_entry *fcache_get(struct fcache *, int rootfd,
  * Returns a descriptor the caller must close, or -1 with errno.
  */
 int		 fcache_open(struct fcache *, int rootfd, const char *rel);
+
+/* Remember a value derived from e until e is next revalidated. */
+void		 fcache_set_aux(struct fcache *, const struct fcache_entry *,
+		    unsigned);
 
 /*
  * Pin an entry so that it (its bytes and descriptor) outlives later gets

@@ -332,7 +332,10 @@ http_write_head(char *buf, size_t cap, const struct http_head *h)
 		http_puts(&o, "\r\nContent-Length: ");
 		http_putu(&o, h->content_length);
 	}
-	if (h->last_modified != 0) {
+	if (h->last_modified_str != NULL) {
+		http_puts(&o, "\r\nLast-Modified: ");
+		http_puts(&o, h->last_modified_str);
+	} else if (h->last_modified != 0) {
 		http_format_date(h->last_modified, date);
 		http_puts(&o, "\r\nLast-Modified: ");
 		http_puts(&o, date);

@@ -122,6 +122,7 @@ struct http_head {
 	uint64_t	 content_length;
 	bool		 has_length;
 	time_t		 last_modified;	/* 0: none */
+	const char	*last_modified_str; /* preformatted, or NULL */
 	const char	*location;
 	const char	*allow;
 	bool		 keep_alive;

@@ -54,6 +54,7 @@
 #define SERVE_CRANGE_MAX	80
 #define SERVE_JSON_QUERY	"format=json"
 #define SERVE_JOINS		3	/* Accept-Encoding, If-Match, If-None-Match */
+#define SERVE_SUFFIX_MAX	5	/* ".zst" and its NUL */
 
 _Static_assert(VHOST_MAX + 1 == CONF_VHOST_FDS,
     "feeder_fit_budget counts a worker's host directories and --vhost-root");
@@ -76,11 +77,32 @@ struct serve {
 	char			 keybuf[SERVE_KEY_MAX];
 	char			 relbuf[PATH_OUT_MAX + 32 + 2];
 	char			 type[SERVE_TYPE_MAX];
+	const char		*type_of;	/* the mime type s->type holds */
 	char			 mptype[SERVE_TYPE_MAX];	/* multipart's own */
+	time_t			 lm_t;		/* the time s->lm holds */
+	char			 lm[HTTP_DATE_LEN + 1];
 	char			 etag[COND_ETAG_MAX];
 	char			 crange[SERVE_CRANGE_MAX];
 	/* List fields sent on several lines, joined (RFC 9110 5.3). */
 	char			 join[SERVE_JOINS][HTTP_MAX_HEADER_BYTES];
+};
+
+/* The request fields a file's answer depends on (serve_fields). */
+enum serve_field_id {
+	SERVE_F_ACCEPT_ENCODING,
+	SERVE_F_IF_MATCH,
+	SERVE_F_IF_NONE_MATCH,
+	SERVE_F_IF_MODIFIED_SINCE,
+	SERVE_F_IF_UNMODIFIED_SINCE,
+	SERVE_F_RANGE,
+	SERVE_F_IF_RANGE,
+	SERVE_F__COUNT
+};
+
+struct serve_fields {
+	const char	*v[SERVE_F__COUNT];	/* NULL: absent */
+	size_t		 len[SERVE_F__COUNT];
+	bool		 twice[SERVE_F__COUNT];	/* sent on several lines */
 };
 
 /* One request being answered: where it is served from, where it goes. */
@@ -116,9 +138,11 @@ static void	 serve_emit(struct serve *, struct serve_ctx *,
 		    struct http_head *);
 static const char *serve_type(struct serve *, const char *);
 static const char *serve_cache_control(struct serve *, const char *);
-static const char *serve_field(const struct http_request *, const char *,
-		    size_t *);
 static int	 serve_errno_status(struct serve *, int);
+static void	 serve_fields(const struct http_request *,
+		    struct serve_fields *);
+static unsigned	 serve_siblings(struct serve *, struct serve_ctx *,
+		    const struct fcache_entry *, const char *, size_t);
 
 struct serve *
 serve_create(const struct conf *conf, const char *root,
@@ -489,43 +513,40 @@ serve_file(struct serve *s, struct serve_ctx *x, const struct fcache_entry *e,
     const char *name)
 {
 	const struct http_request	*req = x->req;
-	const struct fcache_entry	*use = e, *sib;
+	const struct fcache_entry	*use = e;
 	struct http_head		 h;
+	struct serve_fields		 f;
 	struct cond_request		 cr;
 	struct range			 ranges[RANGE_MAX];
 	enum encoding			 enc = ENCODING_IDENTITY;
 	enum range_result		 rr = RANGE_IGNORE;
-	const char			*v, *ir;
-	size_t				 vlen, irlen, n = 0, plen;
+	const char			*v;
+	size_t				 vlen, n = 0, plen;
 	unsigned			 avail = 0;
 	uint64_t			 size;
-	time_t				 now;
-	int				 i;
+	time_t				 now, lm;
 
 	memset(&h, 0, sizeof(h));
 	/* The type and cache rule are the original's, whatever the coding. */
 	h.content_type = serve_type(s, name);
 	h.cache_control = serve_cache_control(s, name);
 	fcache_pin(s->fc, e);
+	serve_fields(req, &f);
 	plen = strlen(name);
-	if (s->conf->precompressed && plen + 5 < sizeof(s->relbuf)) {
-		for (i = ENCODING_BR; i < ENCODING__COUNT; i++) {
-			snprintf(s->relbuf, sizeof(s->relbuf), "%s%s", name,
-			    encoding_suffix(i));
-			sib = serve_get(s, x, s->relbuf);
-			/* An older sibling is stale: never serve it. */
-			if (sib->err == 0 && S_ISREG(sib->st.st_mode) &&
-			    (sib->st.st_mtim.tv_sec > e->st.st_mtim.tv_sec ||
-			    (sib->st.st_mtim.tv_sec == e->st.st_mtim.tv_sec &&
-			    sib->st.st_mtim.tv_nsec >= e->st.st_mtim.tv_nsec)))
-				avail |= ENCODING_MASK(i);
-		}
-		v = http_field_join(req, "Accept-Encoding", s->join[0],
-		    sizeof(s->join[0]), &vlen);
-		enc = encoding_choose(v, vlen, avail);
+	if (s->conf->precompressed && plen + SERVE_SUFFIX_MAX <
+	    sizeof(s->relbuf)) {
+		avail = serve_siblings(s, x, e, name, plen);
+		v = f.twice[SERVE_F_ACCEPT_ENCODING] ? http_field_join(req,
+		    "Accept-Encoding", s->join[0], sizeof(s->join[0]), &vlen) :
+		    f.v[SERVE_F_ACCEPT_ENCODING];
+		if (!f.twice[SERVE_F_ACCEPT_ENCODING])
+			vlen = f.len[SERVE_F_ACCEPT_ENCODING];
+		enc = avail == 0 ? ENCODING_IDENTITY :
+		    encoding_choose(v, vlen, avail);
 		if (enc != ENCODING_IDENTITY && enc != ENCODING_NONE) {
-			snprintf(s->relbuf, sizeof(s->relbuf), "%s%s", name,
-			    encoding_suffix(enc));
+			memcpy(s->relbuf, name, plen);
+			snprintf(s->relbuf + plen, sizeof(s->relbuf) - plen,
+			    "%s", encoding_suffix(enc));
 			use = serve_get(s, x, s->relbuf);
 			if (use->err != 0 || !S_ISREG(use->st.st_mode)) {
 				use = e;	/* it went away meanwhile */
@@ -546,20 +567,34 @@ serve_file(struct serve *s, struct serve_ctx *x, const struct fcache_entry *e,
 	h.etag = s->etag;
 	/* RFC 9110 8.8.2.1: never later than the message's Date. */
 	now = time(NULL);
-	h.last_modified = use->st.st_mtime < now ? use->st.st_mtime : now;
+	lm = use->st.st_mtime < now ? use->st.st_mtime : now;
+	h.last_modified = lm;
+	if (lm != s->lm_t) {
+		s->lm_t = lm;
+		http_format_date(lm, s->lm);
+	}
+	h.last_modified_str = s->lm;
 	x->res->ref = use;	/* released by serve_done, whatever happens */
 
 	memset(&cr, 0, sizeof(cr));
 	cr.get_or_head = true;
-	cr.if_match = http_field_join(req, "If-Match", s->join[1],
-	    sizeof(s->join[1]), &cr.if_match_len);
-	cr.if_none_match = http_field_join(req, "If-None-Match", s->join[2],
-	    sizeof(s->join[2]), &cr.if_none_match_len);
-	cr.if_modified_since = serve_field(req, "If-Modified-Since",
-	    &cr.if_modified_since_len);
-	cr.if_unmodified_since = serve_field(req, "If-Unmodified-Since",
-	    &cr.if_unmodified_since_len);
-	switch (cond_evaluate(&cr, s->etag, h.last_modified, now)) {
+	cr.if_match = f.v[SERVE_F_IF_MATCH];
+	cr.if_match_len = f.len[SERVE_F_IF_MATCH];
+	if (f.twice[SERVE_F_IF_MATCH])
+		cr.if_match = http_field_join(req, "If-Match", s->join[1],
+		    sizeof(s->join[1]), &cr.if_match_len);
+	cr.if_none_match = f.v[SERVE_F_IF_NONE_MATCH];
+	cr.if_none_match_len = f.len[SERVE_F_IF_NONE_MATCH];
+	if (f.twice[SERVE_F_IF_NONE_MATCH])
+		cr.if_none_match = http_field_join(req, "If-None-Match",
+		    s->join[2], sizeof(s->join[2]), &cr.if_none_match_len);
+	cr.if_modified_since = f.v[SERVE_F_IF_MODIFIED_SINCE];
+	cr.if_modified_since_len = f.len[SERVE_F_IF_MODIFIED_SINCE];
+	cr.if_unmodified_since = f.v[SERVE_F_IF_UNMODIFIED_SINCE];
+	cr.if_unmodified_since_len = f.len[SERVE_F_IF_UNMODIFIED_SINCE];
+	switch (cr.if_match == NULL && cr.if_none_match == NULL &&
+	    cr.if_modified_since == NULL && cr.if_unmodified_since == NULL ?
+	    COND_PROCEED : cond_evaluate(&cr, s->etag, lm, now)) {
 	case COND_NOT_MODIFIED:
 		/* RFC 9110 15.4.5: the 200's validators and caching fields. */
 		h.status = 304;
@@ -574,12 +609,13 @@ serve_file(struct serve *s, struct serve_ctx *x, const struct fcache_entry *e,
 	}
 
 	h.accept_ranges = true;
-	v = serve_field(req, "Range", &vlen);
+	v = f.v[SERVE_F_RANGE];
 	if (v != NULL && req->method == HTTP_METHOD_GET) {
-		ir = serve_field(req, "If-Range", &irlen);
-		if (ir == NULL || range_if_range(ir, irlen, s->etag,
-		    h.last_modified))
-			rr = range_parse(v, vlen, size, ranges, &n);
+		if (f.v[SERVE_F_IF_RANGE] == NULL ||
+		    range_if_range(f.v[SERVE_F_IF_RANGE],
+		    f.len[SERVE_F_IF_RANGE], s->etag, lm))
+			rr = range_parse(v, f.len[SERVE_F_RANGE], size, ranges,
+			    &n);
 	}
 	if (rr == RANGE_UNSATISFIABLE) {
 		snprintf(s->crange, sizeof(s->crange), "bytes */%llu",
@@ -833,7 +869,11 @@ serve_emit(struct serve *s, struct serve_ctx *x, struct http_head *h)
 	}
 }
 
-/* The Content-Type for file name `name`: text types say utf-8. */
+/*
+ * The Content-Type for file name `name`: text types say utf-8.  The last
+ * one made is kept (mime_lookup's strings are stable), since most
+ * answers in a row are of one type.
+ */
 static const char *
 serve_type(struct serve *s, const char *name)
 {
@@ -841,8 +881,87 @@ serve_type(struct serve *s, const char *name)
 
 	if (strncmp(t, "text/", 5) != 0)
 		return t;
-	snprintf(s->type, sizeof(s->type), "%s%s", t, SERVE_CHARSET);
+	if (t != s->type_of) {
+		snprintf(s->type, sizeof(s->type), "%s%s", t, SERVE_CHARSET);
+		s->type_of = t;
+	}
 	return s->type;
+}
+
+/*
+ * Which coded siblings of regular file e (named name, plen bytes) may be
+ * served: those not older than it.  Worked out once per trust period of
+ * e's cache entry (fcache aux), not on every request.
+ */
+static unsigned
+serve_siblings(struct serve *s, struct serve_ctx *x,
+    const struct fcache_entry *e, const char *name, size_t plen)
+{
+	const struct fcache_entry	*sib;
+	unsigned			 avail = 0;
+	int				 i;
+
+	if (e->aux_set)
+		return e->aux;
+	memcpy(s->relbuf, name, plen);
+	for (i = ENCODING_BR; i < ENCODING__COUNT; i++) {
+		snprintf(s->relbuf + plen, sizeof(s->relbuf) - plen, "%s",
+		    encoding_suffix(i));
+		sib = serve_get(s, x, s->relbuf);
+		/* An older sibling is stale: never serve it. */
+		if (sib->err == 0 && S_ISREG(sib->st.st_mode) &&
+		    (sib->st.st_mtim.tv_sec > e->st.st_mtim.tv_sec ||
+		    (sib->st.st_mtim.tv_sec == e->st.st_mtim.tv_sec &&
+		    sib->st.st_mtim.tv_nsec >= e->st.st_mtim.tv_nsec)))
+			avail |= ENCODING_MASK(i);
+	}
+	fcache_set_aux(s->fc, e, avail);
+	return avail;
+}
+
+/*
+ * One pass over the request's fields for those a file's answer depends
+ * on, rather than a search per name; a field on several lines is marked
+ * so that the caller joins its lines (RFC 9110 5.3).
+ */
+static void
+serve_fields(const struct http_request *req, struct serve_fields *f)
+{
+#define F(name, id)	{ name, sizeof(name) - 1, id }
+	static const struct {
+		const char		*name;
+		size_t			 len;
+		enum serve_field_id	 id;
+	} known[] = {
+		F("Accept-Encoding", SERVE_F_ACCEPT_ENCODING),
+		F("If-Match", SERVE_F_IF_MATCH),
+		F("If-None-Match", SERVE_F_IF_NONE_MATCH),
+		F("If-Modified-Since", SERVE_F_IF_MODIFIED_SINCE),
+		F("If-Unmodified-Since", SERVE_F_IF_UNMODIFIED_SINCE),
+		F("Range", SERVE_F_RANGE),
+		F("If-Range", SERVE_F_IF_RANGE),
+	};
+#undef F
+	const struct http_header	*hd;
+	size_t				 i, k;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < req->nheaders; i++) {
+		hd = &req->headers[i];
+		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
+			if (hd->name.len != known[k].len ||
+			    strncasecmp(hd->name.p, known[k].name,
+			    hd->name.len) != 0)
+				continue;
+			if (f->v[known[k].id] != NULL)
+				f->twice[known[k].id] = true;
+			else {
+				f->v[known[k].id] = hd->value.p;
+				f->len[known[k].id] = hd->value.len;
+			}
+			break;
+		}
+	}
 }
 
 /* The first --cache-control rule whose suffix list matches name, or NULL. */
@@ -864,16 +983,6 @@ serve_cache_control(struct serve *s, const char *name)
 		}
 	}
 	return NULL;
-}
-
-/* A request field's value and its length, or NULL (and 0) if absent. */
-static const char *
-serve_field(const struct http_request *req, const char *name, size_t *len)
-{
-	const struct http_header	*f = http_find_header(req, name);
-
-	*len = f != NULL ? f->value.len : 0;
-	return f != NULL ? f->value.p : NULL;
 }
 
 /* errno to HTTP status, in one place (STYLE.md section 6). */
