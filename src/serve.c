@@ -130,6 +130,8 @@ static void	 serve_listing(struct serve *, struct serve_ctx *,
 		    const char *, size_t, size_t);
 static void	 serve_file(struct serve *, struct serve_ctx *,
 		    const struct fcache_entry *, const char *);
+static void	 serve_body(struct serve_response *,
+		    const struct fcache_entry *, uint64_t, uint64_t);
 static void	 serve_ranges(struct serve *, struct serve_ctx *,
 		    struct http_head *, const struct fcache_entry *,
 		    const struct range *, size_t);
@@ -633,15 +635,23 @@ serve_file(struct serve *s, struct serve_ctx *x, const struct fcache_entry *e,
 	serve_emit(s, x, &h);
 	if (x->head_only || size == 0 || x->res->status != 200)
 		return;
-	if (use->mem != NULL) {
-		x->res->body = SERVE_BODY_MEM;
-		x->res->mem = use->mem;
+	serve_body(x->res, use, 0, size);
+}
+
+/* The body: len bytes of entry e from off, from memory or the file. */
+static void
+serve_body(struct serve_response *res, const struct fcache_entry *e,
+    uint64_t off, uint64_t len)
+{
+	res->len = len;
+	if (e->mem != NULL) {
+		res->body = SERVE_BODY_MEM;
+		res->mem = e->mem + off;
 	} else {
-		x->res->body = SERVE_BODY_FILE;
-		x->res->fd = use->fd;
-		x->res->off = 0;
+		res->body = SERVE_BODY_FILE;
+		res->fd = e->fd;
+		res->off = (off_t)off;
 	}
-	x->res->len = size;
 }
 
 /*
@@ -670,15 +680,7 @@ serve_ranges(struct serve *s, struct serve_ctx *x, struct http_head *h,
 		serve_emit(s, x, h);
 		if (x->head_only || res->status != 206)
 			return;
-		res->len = h->content_length;
-		if (use->mem != NULL) {
-			res->body = SERVE_BODY_MEM;
-			res->mem = use->mem + r[0].first;
-		} else {
-			res->body = SERVE_BODY_FILE;
-			res->fd = use->fd;
-			res->off = (off_t)r[0].first;
-		}
+		serve_body(res, use, r[0].first, h->content_length);
 		return;
 	}
 	range_boundary(++s->seq ^ (uint64_t)time(NULL) << 20, boundary);
@@ -737,15 +739,7 @@ serve_ranges(struct serve *s, struct serve_ctx *x, struct http_head *h,
 	serve_emit(s, x, h);
 	if (x->head_only || size == 0 || res->status != 200)
 		return;
-	res->len = size;
-	if (use->mem != NULL) {
-		res->body = SERVE_BODY_MEM;
-		res->mem = use->mem;
-	} else {
-		res->body = SERVE_BODY_FILE;
-		res->fd = use->fd;
-		res->off = 0;
-	}
+	serve_body(res, use, 0, size);
 }
 
 /*
@@ -809,15 +803,7 @@ serve_fail(struct serve *s, struct serve_ctx *x, int status)
 			return;
 		fcache_pin(s->fc, e);
 		x->res->ref = e;
-		x->res->len = (uint64_t)e->st.st_size;
-		if (e->mem != NULL) {
-			x->res->body = SERVE_BODY_MEM;
-			x->res->mem = e->mem;
-		} else {
-			x->res->body = SERVE_BODY_FILE;
-			x->res->fd = e->fd;
-			x->res->off = 0;
-		}
+		serve_body(x->res, e, 0, (uint64_t)e->st.st_size);
 		return;
 	}
 	n = snprintf(s->errbody, sizeof(s->errbody),
