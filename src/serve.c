@@ -571,11 +571,14 @@ serve_file(struct serve *s, struct serve_ctx *x, const struct fcache_entry *e,
 	now = time(NULL);
 	lm = use->st.st_mtime < now ? use->st.st_mtime : now;
 	h.last_modified = lm;
-	if (lm != s->lm_t) {
-		s->lm_t = lm;
-		http_format_date(lm, s->lm);
+	if (lm != 0) {
+		/* 0 means none (http.h): a file dated the epoch gets none. */
+		if (lm != s->lm_t || s->lm[0] == '\0') {
+			s->lm_t = lm;
+			http_format_date(lm, s->lm);
+		}
+		h.last_modified_str = s->lm;
 	}
-	h.last_modified_str = s->lm;
 	x->res->ref = use;	/* released by serve_done, whatever happens */
 
 	memset(&cr, 0, sizeof(cr));
@@ -885,6 +888,7 @@ serve_siblings(struct serve *s, struct serve_ctx *x,
 {
 	const struct fcache_entry	*sib;
 	unsigned			 avail = 0;
+	bool				 transient = false;
 	int				 i;
 
 	if (e->aux_set)
@@ -894,6 +898,9 @@ serve_siblings(struct serve *s, struct serve_ctx *x,
 		snprintf(s->relbuf + plen, sizeof(s->relbuf) - plen, "%s",
 		    encoding_suffix(i));
 		sib = serve_get(s, x, s->relbuf);
+		if (sib->err == EMFILE || sib->err == ENFILE ||
+		    sib->err == ENOMEM)
+			transient = true;
 		/* An older sibling is stale: never serve it. */
 		if (sib->err == 0 && S_ISREG(sib->st.st_mode) &&
 		    (sib->st.st_mtim.tv_sec > e->st.st_mtim.tv_sec ||
@@ -901,7 +908,9 @@ serve_siblings(struct serve *s, struct serve_ctx *x,
 		    sib->st.st_mtim.tv_nsec >= e->st.st_mtim.tv_nsec)))
 			avail |= ENCODING_MASK(i);
 	}
-	fcache_set_aux(s->fc, e, avail);
+	/* What a transient error hid is looked for again next time. */
+	if (!transient)
+		fcache_set_aux(s->fc, e, avail);
 	return avail;
 }
 

@@ -2167,6 +2167,38 @@ test_precompressed_off(void **state)
 	st_stop_all();
 }
 
+/*
+ * A file dated the epoch (mtime 0) has no Last-Modified, before and after
+ * the worker has formatted other dates.  A cache of the last formatted
+ * date once sent it an empty value, then the epoch's date, depending on
+ * what that worker had answered before.
+ */
+static void
+test_last_modified_epoch_absent(void **state)
+{
+	struct st		*h = *state;
+	struct harness_server	*s;
+	struct harness_response	 r;
+	int			 i;
+
+	assert_int_equal(harness_write_file(h->root, "epoch.txt", "e\n", 2,
+	    0644), 0);
+	assert_int_equal(st_set_mtime(h->root, "epoch.txt", 0, 0), 0);
+	s = st_start(h->root, "--workers", "1", NULL);
+	for (i = 0; i < 2; i++) {
+		st_fetch(s->port, "GET", "/epoch.txt", "", &r);
+		st_status(&r, 200);
+		st_hdr_absent(&r, "Last-Modified");
+		harness_response_free(&r);
+		/* Another file's date is formatted in between. */
+		st_fetch(s->port, "GET", "/hello.txt", "", &r);
+		st_status(&r, 200);
+		assert_non_null(harness_response_header(&r, "Last-Modified"));
+		harness_response_free(&r);
+	}
+	st_stop_all();
+}
+
 /* The br representation's own ETag revalidates it: 304 with Vary. */
 static void
 test_precompressed_304_vary(void **state)
@@ -3429,6 +3461,7 @@ main(void)
 		T(test_precompressed_vary_412),
 		T(test_precompressed_off),
 		T(test_precompressed_304_vary),
+		T(test_last_modified_epoch_absent),
 		T(test_precompressed_range),
 		T(test_types_table),
 		T(test_types_nosniff_default),

@@ -1145,6 +1145,8 @@ put(int dirfd, const char *name, const void *buf, size_t len)
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0644);
 	assert_true(fd >= 0);
+	/* Whatever the umask, the tests expect 0644. */
+	assert_int_equal(fchmod(fd, 0644), 0);
 	assert_int_equal(write(fd, buf, len), (ssize_t)len);
 	assert_int_equal(close(fd), 0);
 }
