@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ enum conf_kind {
 	CONF_K_ERROR_PAGE,	/* error_pages[]: STATUS=FILE */
 	CONF_K_HEADER,		/* headers: NAME:VALUE */
 	CONF_K_CACHE,		/* cache_rules[]: SUFFIXES=VALUE */
+	CONF_K_CONFIG,		/* -c: read a file (command line only) */
 	CONF_K_HELP,
 	CONF_K_VERSION
 };
@@ -125,6 +127,14 @@ static const struct conf_option conf_options[] = {
 	    "serve host H from DIR/H/ (unknown hosts: DIR/default/)", "off", NULL },
 	{ "verbose", 'v', NULL, CONF_K_COUNT, OFF(verbose), 0, 0,
 	    "more log output; repeat for more", NULL, NULL },
+	{ "config", 'c', "FILE", CONF_K_CONFIG, OFF(config), 0, 0,
+	    "read \"option value\" lines from FILE; the command line wins",
+	    "none", NULL },
+	{ "check", 't', NULL, CONF_K_FLAG, OFF(check), 0, 0,
+	    "check the configuration (files, directories) and exit", NULL,
+	    NULL },
+	{ "print-config", 'T', NULL, CONF_K_FLAG, OFF(print_config), 0, 0,
+	    "print the effective configuration and exit", NULL, NULL },
 	{ "version", 'V', NULL, CONF_K_VERSION, 0, 0, 0,
 	    "print the version and exit", NULL, NULL },
 	{ "help", 'h', NULL, CONF_K_HELP, 0, 0, 0,
@@ -139,6 +149,14 @@ static int	 conf_apply(struct conf *, const struct conf_option *,
 static int	 conf_parse_uint(const char *, uint64_t, uint64_t, uint64_t *);
 static int	 conf_parse_bytes(const char *, uint64_t, uint64_t *);
 static int	 conf_choose(const char *, const char *, int *);
+static const struct conf_option *conf_find(int);
+static void	 conf_bad_option(int, const char *, char *, size_t);
+static void	 conf_clear(struct conf *, const struct conf_option *);
+static int	 conf_load(struct conf *, const char *, int, char *, size_t);
+static int	 conf_apply_line(struct conf *, const struct conf_option *,
+		    const char *, char *, size_t);
+static int	 conf_include(struct conf *, const char *, unsigned,
+		    const char *, int, char *, size_t);
 static int	 conf_set_index(struct conf *, const char *);
 static int	 conf_add_error_page(struct conf *, const char *);
 static bool	 conf_path_climbs(const char *);
@@ -176,11 +194,13 @@ conf_parse_args(struct conf *c, int argc, char **argv, FILE *out, char *err,
 {
 	struct option		 longopts[CONF_NOPTIONS + 1];
 	char			 shortopts[CONF_NOPTIONS * 2 + 2];
+	bool			 cleared[CONF_NOPTIONS];
 	const struct conf_option *o;
 	size_t			 i, s = 0;
-	int			 ch, idx;
+	int			 ch, idx, pass;
 
 	memset(longopts, 0, sizeof(longopts));
+	memset(cleared, 0, sizeof(cleared));
 	shortopts[s++] = ':';	/* report a missing argument as ':' */
 	for (i = 0; i < CONF_NOPTIONS; i++) {
 		o = &conf_options[i];
@@ -196,49 +216,58 @@ conf_parse_args(struct conf *c, int argc, char **argv, FILE *out, char *err,
 	}
 	shortopts[s] = '\0';
 
-	optind = 1;
+	/*
+	 * Two passes: the first finds -c (and -h, -V, and any syntax
+	 * error), so that the file is read before the other options, which
+	 * the second pass applies over it: the command line wins.
+	 */
 	opterr = 0;
-	for (;;) {
-		idx = -1;
-		ch = getopt_long(argc, argv, shortopts, longopts, &idx);
-		if (ch == -1)
-			break;
-		if (ch == '?' || ch == ':') {
-			const char *bad = argv[optind - 1];
-
-			if (ch == ':')
-				snprintf(err, errlen, "option %s needs a value;"
-				    " see --help", bad);
-			else if (optopt != 0 && optopt < 256)
-				snprintf(err, errlen, "unknown option -%c;"
-				    " see --help", optopt);
-			else
-				snprintf(err, errlen, "unknown option %s;"
-				    " see --help", bad);
-			return CONF_ERROR;
-		}
-		o = NULL;
-		for (i = 0; i < CONF_NOPTIONS; i++) {
-			if ((conf_options[i].letter != 0 &&
-			    ch == conf_options[i].letter) ||
-			    ch == 256 + (int)i) {
-				o = &conf_options[i];
+	for (pass = 0; pass < 2; pass++) {
+		optind = 0;	/* glibc: start getopt afresh */
+		for (;;) {
+			idx = -1;
+			ch = getopt_long(argc, argv, shortopts, longopts, &idx);
+			if (ch == -1)
 				break;
+			if (ch == '?' || ch == ':') {
+				conf_bad_option(ch, argv[optind - 1], err,
+				    errlen);
+				return CONF_ERROR;
 			}
+			o = conf_find(ch);
+			if (o == NULL) {
+				snprintf(err, errlen, "unknown option; see "
+				    "--help");
+				return CONF_ERROR;
+			}
+			if (pass == 0) {
+				if (o->kind == CONF_K_HELP) {
+					conf_usage(out);
+					return CONF_EXIT;
+				}
+				if (o->kind == CONF_K_VERSION) {
+					fprintf(out, "%s %s\n", PACKAGE_NAME,
+					    PACKAGE_VERSION);
+					return CONF_EXIT;
+				}
+				if (o->kind == CONF_K_CONFIG &&
+				    conf_apply(c, o, optarg, err, errlen) == -1)
+					return CONF_ERROR;
+				continue;
+			}
+			if (o->kind == CONF_K_CONFIG)
+				continue;
+			/* A list given on the command line replaces the file's. */
+			i = (size_t)(o - conf_options);
+			if (!cleared[i]) {
+				conf_clear(c, o);
+				cleared[i] = true;
+			}
+			if (conf_apply(c, o, optarg, err, errlen) == -1)
+				return CONF_ERROR;
 		}
-		if (o == NULL) {
-			snprintf(err, errlen, "unknown option; see --help");
-			return CONF_ERROR;
-		}
-		if (o->kind == CONF_K_HELP) {
-			conf_usage(out);
-			return CONF_EXIT;
-		}
-		if (o->kind == CONF_K_VERSION) {
-			fprintf(out, "%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-			return CONF_EXIT;
-		}
-		if (conf_apply(c, o, optarg, err, errlen) == -1)
+		if (pass == 0 && c->config[0] != '\0' &&
+		    conf_load(c, c->config, 0, err, errlen) == -1)
 			return CONF_ERROR;
 	}
 	if (optind < argc) {
@@ -256,6 +285,105 @@ conf_parse_args(struct conf *c, int argc, char **argv, FILE *out, char *err,
 	    &c->listen[c->nlisten++], err, errlen) == -1)
 		return CONF_ERROR;
 	return CONF_OK;
+}
+
+void
+conf_print(const struct conf *c, FILE *out)
+{
+	const struct conf_option	*o;
+	const char			*base = (const char *)c, *p, *e;
+	unsigned			 v;
+	size_t				 i, k;
+
+	fprintf(out, "# %s %s: the effective configuration\n", PACKAGE_NAME,
+	    PACKAGE_VERSION);
+	for (i = 0; i < CONF_NOPTIONS; i++) {
+		o = &conf_options[i];
+		switch (o->kind) {
+		case CONF_K_LISTEN:
+			for (k = 0; k < c->nlisten; k++)
+				fprintf(out, "%s %s\n", o->name,
+				    c->listen[k].spec);
+			break;
+		case CONF_K_PATH:
+			if (base[o->offset] != '\0')
+				fprintf(out, "%s %s\n", o->name, base +
+				    o->offset);
+			break;
+		case CONF_K_UINT:
+			fprintf(out, "%s %u\n", o->name,
+			    *(const unsigned *)(const void *)(base + o->offset));
+			break;
+		case CONF_K_SECONDS:
+			v = *(const unsigned *)(const void *)(base + o->offset);
+			if (v % 1000 == 0)
+				fprintf(out, "%s %u\n", o->name, v / 1000);
+			else
+				fprintf(out, "%s %u.%03u\n", o->name, v / 1000,
+				    v % 1000);
+			break;
+		case CONF_K_BYTES:
+			fprintf(out, "%s %llu\n", o->name, (unsigned long long)
+			    *(const uint64_t *)(const void *)(base + o->offset));
+			break;
+		case CONF_K_COUNT:
+			/* Levels past 3 add nothing; a file takes 0 to 3. */
+			if (c->verbose > 0)
+				fprintf(out, "%s %d\n", o->name,
+				    c->verbose > 3 ? 3 : c->verbose);
+			break;
+		case CONF_K_FLAG:
+		case CONF_K_BOOL:
+			if (o->offset == OFF(check) ||
+			    o->offset == OFF(print_config))
+				break;	/* actions, not settings */
+			fprintf(out, "%s %s\n", o->name,
+			    *(const bool *)(const void *)(base + o->offset) ?
+			    "on" : "off");
+			break;
+		case CONF_K_ENUM:
+			v = (unsigned)*(const int *)(const void *)(base +
+			    o->offset);
+			for (p = o->choices; v > 0 && p != NULL; v--)
+				if ((p = strchr(p, '|')) != NULL)
+					p++;
+			if (p != NULL)
+				fprintf(out, "%s %.*s\n", o->name,
+				    (int)strcspn(p, "|"), p);
+			break;
+		case CONF_K_INDEX:
+			fprintf(out, "%s", o->name);
+			for (k = 0; k < c->nindex; k++)
+				fprintf(out, " %s", c->index[k]);
+			fputc('\n', out);
+			break;
+		case CONF_K_ERROR_PAGE:
+			for (k = 0; k < c->nerror_pages; k++)
+				fprintf(out, "%s %d=%s\n", o->name,
+				    c->error_pages[k].status,
+				    c->error_pages[k].path);
+			break;
+		case CONF_K_HEADER:
+			for (p = c->headers; *p != '\0'; p = e + 2) {
+				e = strstr(p, "\r\n");
+				if (e == NULL)
+					break;
+				fprintf(out, "%s %.*s\n", o->name, (int)(e - p),
+				    p);
+			}
+			break;
+		case CONF_K_CACHE:
+			for (k = 0; k < c->ncache_rules; k++)
+				fprintf(out, "%s %s=%s\n", o->name,
+				    c->cache_rules[k].suffixes,
+				    c->cache_rules[k].value);
+			break;
+		case CONF_K_CONFIG:
+		case CONF_K_HELP:
+		case CONF_K_VERSION:
+			break;
+		}
+	}
 }
 
 int
@@ -489,6 +617,13 @@ conf_apply(struct conf *c, const struct conf_option *o, const char *v,
 			return -1;
 		}
 		return 0;
+	case CONF_K_CONFIG:
+		if (*v == '\0' || strlen(v) >= PATH_MAX) {
+			conf_err(err, errlen, o, v, "a file name");
+			return -1;
+		}
+		snprintf(c->config, sizeof(c->config), "%s", v);
+		return 0;
 	case CONF_K_HELP:
 	case CONF_K_VERSION:
 		break;
@@ -537,6 +672,236 @@ conf_parse_bytes(const char *s, uint64_t max, uint64_t *out)
 	if (conf_parse_uint(num, 0, max, &n) == -1 || n > max / mul)
 		return -1;
 	*out = n * mul;
+	return 0;
+}
+
+/* The option getopt_long returned ch for, or NULL. */
+static const struct conf_option *
+conf_find(int ch)
+{
+	size_t	 i;
+
+	for (i = 0; i < CONF_NOPTIONS; i++) {
+		if ((conf_options[i].letter != 0 &&
+		    ch == conf_options[i].letter) || ch == 256 + (int)i)
+			return &conf_options[i];
+	}
+	return NULL;
+}
+
+/* getopt's complaint ('?' unknown, ':' missing value) as one message. */
+static void
+conf_bad_option(int ch, const char *arg, char *err, size_t errlen)
+{
+	if (ch == ':')
+		snprintf(err, errlen, "option %s needs a value; see --help",
+		    arg);
+	else if (optopt != 0 && optopt < 256)
+		snprintf(err, errlen, "unknown option -%c; see --help",
+		    optopt);
+	else
+		snprintf(err, errlen, "unknown option %s; see --help", arg);
+}
+
+/* Empty a list option, before the command line gives it anew. */
+static void
+conf_clear(struct conf *c, const struct conf_option *o)
+{
+	switch (o->kind) {
+	case CONF_K_LISTEN:
+		c->nlisten = 0;
+		break;
+	case CONF_K_ERROR_PAGE:
+		c->nerror_pages = 0;
+		break;
+	case CONF_K_HEADER:
+		c->headers[0] = '\0';
+		break;
+	case CONF_K_CACHE:
+		c->ncache_rules = 0;
+		break;
+	case CONF_K_COUNT:
+		c->verbose = 0;	/* -v counts from nothing, not the file's */
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Read a configuration file: "option value" lines with the long option
+ * names, '#' comment lines, blank lines, and "include PATTERN" (a glob,
+ * relative to the including file's directory).  A bad line fails the
+ * whole file with "FILE:LINE: " before the option's own message.
+ */
+static int
+conf_load(struct conf *c, const char *path, int depth, char *err,
+    size_t errlen)
+{
+	const struct conf_option	*o;
+	char				 line[CONF_LINE_MAX + 3], msg[512];
+	char				*p, *key, *val, *end;
+	unsigned			 lineno = 0;
+	size_t				 i;
+	FILE				*fp;
+	int				 rc = -1;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "--config: cannot read \"%s\": %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		end = strchr(line, '\n');
+		if ((end == NULL && !feof(fp)) || (end != NULL &&
+		    (size_t)(end - line) - (end > line && end[-1] == '\r') >
+		    CONF_LINE_MAX)) {
+			snprintf(err, errlen, "%s:%u: a line longer than %d "
+			    "bytes", path, lineno, CONF_LINE_MAX);
+			goto out;
+		}
+		end = line + strlen(line);
+		while (end > line && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		for (p = line; isspace((unsigned char)*p); p++)
+			;
+		if (*p == '\0' || *p == '#')
+			continue;
+		key = p;
+		p += strcspn(p, " \t");
+		if (*p != '\0')
+			*p++ = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		val = p;
+		if (strcmp(key, "include") == 0) {
+			if (conf_include(c, path, lineno, val, depth, err,
+			    errlen) == -1)
+				goto out;
+			continue;
+		}
+		o = NULL;
+		for (i = 0; i < CONF_NOPTIONS; i++)
+			if (strcmp(conf_options[i].name, key) == 0)
+				o = &conf_options[i];
+		if (o == NULL || o->kind == CONF_K_CONFIG ||
+		    o->kind == CONF_K_HELP || o->kind == CONF_K_VERSION ||
+		    o->offset == OFF(check) || o->offset == OFF(print_config)) {
+			snprintf(err, errlen, "%s:%u: unknown option \"%s\"; "
+			    "the options are the long names of --help", path,
+			    lineno, key);
+			goto out;
+		}
+		if (conf_apply_line(c, o, val, msg, sizeof(msg)) == -1) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
+			goto out;
+		}
+	}
+	if (ferror(fp)) {
+		snprintf(err, errlen, "--config: cannot read \"%s\": %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	rc = 0;
+ out:
+	fclose(fp);
+	return rc;
+}
+
+/*
+ * One option from a file.  Options without a value on the command line
+ * (--autoindex, -v) take on|off (or a count) here; the rest need one.
+ */
+static int
+conf_apply_line(struct conf *c, const struct conf_option *o, const char *v,
+    char *err, size_t errlen)
+{
+	char		*base = (char *)c;
+	uint64_t	 n;
+
+	if (o->kind == CONF_K_FLAG) {
+		if (*v == '\0' || strcmp(v, "on") == 0 || strcmp(v, "yes") == 0)
+			*(bool *)(void *)(base + o->offset) = true;
+		else if (strcmp(v, "off") == 0 || strcmp(v, "no") == 0)
+			*(bool *)(void *)(base + o->offset) = false;
+		else {
+			conf_err(err, errlen, o, v, "on or off");
+			return -1;
+		}
+		return 0;
+	}
+	if (o->kind == CONF_K_COUNT) {
+		if (*v == '\0')
+			c->verbose++;
+		else if (conf_parse_uint(v, 0, 3, &n) == 0)
+			c->verbose = (int)n;
+		else {
+			conf_err(err, errlen, o, v, "a level from 0 to 3");
+			return -1;
+		}
+		return 0;
+	}
+	if (*v == '\0') {
+		snprintf(err, errlen, "--%s needs a value (%s)", o->name,
+		    o->arg);
+		return -1;
+	}
+	return conf_apply(c, o, v, err, errlen);
+}
+
+/*
+ * "include PATTERN" at line `lineno` of file `from`: every match, in
+ * order.  A pattern that matches nothing (its directory missing too) is
+ * fine; a plain name must exist.
+ */
+static int
+conf_include(struct conf *c, const char *from, unsigned lineno,
+    const char *pattern, int depth, char *err, size_t errlen)
+{
+	char		 full[PATH_MAX];
+	const char	*slash;
+	glob_t		 g;
+	size_t		 i;
+	int		 r;
+
+	if (*pattern == '\0') {
+		snprintf(err, errlen, "%s:%u: include needs a file or pattern",
+		    from, lineno);
+		return -1;
+	}
+	if (depth + 1 > CONF_INCLUDE_DEPTH) {
+		snprintf(err, errlen, "%s:%u: includes nest deeper than %d "
+		    "(an include loop?)", from, lineno, CONF_INCLUDE_DEPTH);
+		return -1;
+	}
+	slash = strrchr(from, '/');
+	if (pattern[0] == '/' || slash == NULL)
+		snprintf(full, sizeof(full), "%s", pattern);
+	else
+		snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - from),
+		    from, pattern);
+	r = glob(full, 0, NULL, &g);
+	if (r == GLOB_NOMATCH) {
+		if (strpbrk(full, "*?[") != NULL)
+			return 0;
+		snprintf(err, errlen, "%s:%u: include \"%s\": no such file",
+		    from, lineno, full);
+		return -1;
+	}
+	if (r != 0) {
+		snprintf(err, errlen, "%s:%u: include \"%s\": cannot read it",
+		    from, lineno, full);
+		return -1;
+	}
+	for (i = 0; i < g.gl_pathc; i++) {
+		if (conf_load(c, g.gl_pathv[i], depth + 1, err, errlen) ==
+		    -1) {
+			globfree(&g);
+			return -1;
+		}
+	}
+	globfree(&g);
 	return 0;
 }
 
@@ -677,11 +1042,14 @@ conf_add_header(struct conf *c, const char *v)
 		if (((unsigned char)*p < 0x20 && *p != '\t') ||
 		    (unsigned char)*p == 0x7f)
 			return -1;	/* no CR, LF or other controls */
+	/* Trailing blanks are not part of a field value (RFC 9110 5.5). */
 	vlen = strlen(val);
+	while (vlen > 0 && (val[vlen - 1] == ' ' || val[vlen - 1] == '\t'))
+		vlen--;
 	if (vlen == 0 || have + nlen + 2 + vlen + 2 >= sizeof(c->headers))
 		return -1;
-	snprintf(c->headers + have, sizeof(c->headers) - have, "%.*s: %s\r\n",
-	    (int)nlen, v, val);
+	snprintf(c->headers + have, sizeof(c->headers) - have,
+	    "%.*s: %.*s\r\n", (int)nlen, v, (int)vlen, val);
 	return 0;
 }
 

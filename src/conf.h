@@ -33,6 +33,8 @@
 #define CONF_VHOST_FDS		33	/* per worker with --vhost-root */
 
 #define CONF_MAX_INDEX		8	/* --index names */
+#define CONF_LINE_MAX		4096	/* a configuration file's line */
+#define CONF_INCLUDE_DEPTH	8	/* nested include, at most */
 #define CONF_INDEX_NAME_MAX	64
 #define CONF_DEFAULT_INDEX	"index.html hello.html"
 #define CONF_MAX_ERROR_PAGES	16
@@ -75,7 +77,10 @@ struct conf {
 	struct conf_listen	 listen[CONF_MAX_LISTEN];
 	size_t			 nlisten;
 	char			 root[PATH_MAX];
-	bool			 root_given;	/* -r or ROOT on the command line */
+	bool			 root_given;	/* -r, ROOT or "root" in a file */
+	char			 config[PATH_MAX];	/* -c FILE, or "" */
+	bool			 check;		/* -t: validate and exit */
+	bool			 print_config;	/* -T: print and exit */
 	unsigned		 workers;
 	unsigned		 max_conns;
 	unsigned		 header_timeout_ms;
@@ -138,5 +143,11 @@ int		 conf_parse_seconds(const char *s, unsigned min_ms,
 
 /* Print the usage text generated from the option table to out. */
 void		 conf_usage(FILE *out);
+
+/*
+ * Print the effective configuration to out as a file that -c would read
+ * back to the same configuration (the -T option).  Main thread.
+ */
+void		 conf_print(const struct conf *, FILE *out);
 
 #endif /* SLUICE_CONF_H */

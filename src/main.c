@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@
 #endif
 
 static void	 main_root(struct conf *);
+static int	 main_check(const struct conf *, char *, size_t);
 
 int
 main(int argc, char **argv)
@@ -44,7 +47,7 @@ main(int argc, char **argv)
 	struct feeder		*feeder = NULL;
 	struct mime		*mime = NULL;
 	sigset_t		 set, old;
-	char			 err[1024], counters[1024];
+	char			 err[2 * PATH_MAX], counters[1024];
 	int			 rc = 1;
 
 	conf_init(&conf);
@@ -62,6 +65,20 @@ main(int argc, char **argv)
 	/* sendfile and writev take no MSG_NOSIGNAL: ignore SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 	main_root(&conf);
+	if (conf.print_config) {
+		conf_print(&conf, stdout);
+		return 0;
+	}
+	if (conf.check) {
+		/* Nothing is bound or started: safe while sluice runs. */
+		if (main_check(&conf, err, sizeof(err)) == -1) {
+			fprintf(stderr, "%s: %s\n", PACKAGE_NAME, err);
+			return CONF_EXIT_USAGE;
+		}
+		printf("%s: the configuration%s%s is valid\n", PACKAGE_NAME,
+		    conf.config[0] != '\0' ? " in " : "", conf.config);
+		return 0;
+	}
 
 	if (feeder_fit_budget(&conf, err, sizeof(err)) == -1)
 		fatalx("%s", err);
@@ -110,6 +127,51 @@ main(int argc, char **argv)
 	mime_destroy(mime);
 	log_close();
 	return rc;
+}
+
+/*
+ * -t: what start-up would open, opened and closed again (the docroot,
+ * the host directories' root, the access log's directory); addresses
+ * were parsed already and are never bound.
+ */
+static int
+main_check(const struct conf *c, char *err, size_t errlen)
+{
+	char	 dir[PATH_MAX], *slash;
+	int	 fd;
+
+	if ((fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "--root: cannot open \"%s\": %s; give an "
+		    "existing directory", c->root, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	if (c->vhost_root[0] != '\0') {
+		if ((fd = open(c->vhost_root, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) == -1) {
+			snprintf(err, errlen, "--vhost-root: cannot open "
+			    "\"%s\": %s; give an existing directory",
+			    c->vhost_root, strerror(errno));
+			return -1;
+		}
+		close(fd);
+	}
+	if (c->access_log[0] != '\0' && strcmp(c->access_log, "-") != 0) {
+		snprintf(dir, sizeof(dir), "%s", c->access_log);
+		slash = strrchr(dir, '/');
+		if (slash == NULL)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		if (access(dir, W_OK) == -1) {
+			snprintf(err, errlen, "--access-log: cannot write in "
+			    "\"%s\": %s", dir, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /*
