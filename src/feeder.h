@@ -21,8 +21,8 @@ struct status;
 #define FEEDER_BATCH		64	/* accepts per loop pass, at most */
 #define FEEDER_RETRY_MS		500	/* after EMFILE/ENFILE */
 #define FEEDER_FIXED_FDS	24	/* std fds, logs, event bases, slack */
-#define FEEDER_FDS_PER_WORKER	7	/* epoll, doorbell, docroot, and two
-					   for a listing, two for a path walk */
+#define FEEDER_FDS_PER_WORKER	8	/* epoll, timerfd, doorbell, docroot,
+					   two for a listing, two for a walk */
 #define FEEDER_RESUME_PCT	90	/* accept resumes below this % of the cap */
 #define FEEDER_LOG_INTERVAL	60	/* seconds between repeated pause logs */
 

@@ -119,6 +119,13 @@ pool_create(const struct conf *conf, const struct mime *mime,
 		goto fail;
 	}
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+	/*
+	 * Timers from the precise monotonic clock: the coarse one libevent
+	 * uses by default lags by up to a tick (4 ms), so a deadline could
+	 * fire that much early (/sleep 1 answered after 996 ms).  Costs a
+	 * timerfd per worker.
+	 */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
 	for (i = 0; i < conf->workers; i++) {
 		w = &p->workers[i];
 		w->pool = p;
