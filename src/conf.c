@@ -43,6 +43,7 @@ enum conf_kind {
 	CONF_K_ERROR_PAGE,	/* error_pages[]: STATUS=FILE */
 	CONF_K_HEADER,		/* headers: NAME:VALUE */
 	CONF_K_CACHE,		/* cache_rules[]: SUFFIXES=VALUE */
+	CONF_K_NAME,		/* char[CONF_NAME_MAX]: a user or group */
 	CONF_K_CONFIG,		/* -c: read a file (command line only) */
 	CONF_K_HELP,
 	CONF_K_VERSION
@@ -123,6 +124,15 @@ static const struct conf_option conf_options[] = {
 	{ "cache-control", 0, "SUFFIXES=VALUE", CONF_K_CACHE, 0, 0, 0,
 	    "Cache-Control for paths ending in one of SUFFIXES (.css,.js)",
 	    "none", NULL },
+	{ "daemon", 'd', NULL, CONF_K_FLAG, OFF(daemon), 0, 0,
+	    "detach; the command returns once sluice serves", "off", NULL },
+	{ "pidfile", 0, "FILE", CONF_K_PATH, OFF(pidfile), 0, 0,
+	    "write the process id to FILE, removed at exit", "none", NULL },
+	{ "user", 0, "USER", CONF_K_NAME, OFF(user), 0, 0,
+	    "after binding, run as USER (and its group)", "none", NULL },
+	{ "group", 0, "GROUP", CONF_K_NAME, OFF(group), 0, 0,
+	    "with --user, run as GROUP instead of USER's group", "none",
+	    NULL },
 	{ "vhost-root", 0, "DIR", CONF_K_PATH, OFF(vhost_root), 0, 0,
 	    "serve host H from DIR/H/ (unknown hosts: DIR/default/)", "off", NULL },
 	{ "verbose", 'v', NULL, CONF_K_COUNT, OFF(verbose), 0, 0,
@@ -378,6 +388,11 @@ conf_print(const struct conf *c, FILE *out)
 				    c->cache_rules[k].suffixes,
 				    c->cache_rules[k].value);
 			break;
+		case CONF_K_NAME:
+			if (base[o->offset] != '\0')
+				fprintf(out, "%s %s\n", o->name, base +
+				    o->offset);
+			break;
 		case CONF_K_CONFIG:
 		case CONF_K_HELP:
 		case CONF_K_VERSION:
@@ -616,6 +631,15 @@ conf_apply(struct conf *c, const struct conf_option *o, const char *v,
 			    "%d rules", CONF_MAX_CACHE_RULES);
 			return -1;
 		}
+		return 0;
+	case CONF_K_NAME:
+		if (*v == '\0' || strlen(v) >= CONF_NAME_MAX ||
+		    strpbrk(v, ": \t\n/") != NULL) {
+			conf_err(err, errlen, o, v, "a user or group name of 1 "
+			    "to %d bytes", CONF_NAME_MAX - 1);
+			return -1;
+		}
+		snprintf(base + o->offset, CONF_NAME_MAX, "%s", v);
 		return 0;
 	case CONF_K_CONFIG:
 		if (*v == '\0' || strlen(v) >= PATH_MAX) {

@@ -34,6 +34,7 @@
 
 #define CONF_MAX_INDEX		8	/* --index names */
 #define CONF_LINE_MAX		4096	/* a configuration file's line */
+#define CONF_NAME_MAX		64	/* a user or group name */
 #define CONF_INCLUDE_DEPTH	8	/* nested include, at most */
 #define CONF_INDEX_NAME_MAX	64
 #define CONF_DEFAULT_INDEX	"index.html hello.html"
@@ -106,6 +107,10 @@ struct conf {
 	struct conf_cache_rule	 cache_rules[CONF_MAX_CACHE_RULES];
 	size_t			 ncache_rules;
 	char			 vhost_root[PATH_MAX];	/* "" if none */
+	bool			 daemon;	/* -d: detach */
+	char			 pidfile[PATH_MAX];	/* "" if none */
+	char			 user[CONF_NAME_MAX];	/* "" if none */
+	char			 group[CONF_NAME_MAX];	/* "" if none */
 	/* Derived at start-up (feeder_fit_budget), not options. */
 	unsigned		 cache_entries;	/* per worker */
 };

@@ -26,6 +26,7 @@
 
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <netinet/in.h>
@@ -34,6 +35,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -210,11 +212,14 @@ feeder_create(const struct conf *conf, struct pool *pool, struct status *st,
 }
 
 int
-feeder_run(struct feeder *f, char *err, size_t errlen)
+feeder_announce(struct feeder *f, char *err, size_t errlen)
 {
 	struct sockaddr_storage	 ss;
+	struct stat		 sb;
 	socklen_t		 sl;
 	char			 addr[INET6_ADDRSTRLEN + 16], line[16];
+	char			 tmp[PATH_MAX + 32];
+	const char		*path = f->conf->port_file, *dst;
 	size_t			 i;
 	int			 fd, n, port = -1;
 
@@ -235,20 +240,34 @@ feeder_run(struct feeder *f, char *err, size_t errlen)
 	}
 	log_info("serving %s with %u workers, at most %u connections",
 	    f->conf->root, f->conf->workers, f->conf->max_conns);
-	feeder_update(f);
-	if (f->conf->port_file[0] != '\0') {
-		fd = open(f->conf->port_file, O_WRONLY | O_CREAT | O_TRUNC |
-		    O_CLOEXEC, 0644);
-		n = snprintf(line, sizeof(line), "%d\n", port);
-		if (fd == -1 || write(fd, line, (size_t)n) != n) {
-			snprintf(err, errlen, "--port-file: cannot write "
-			    "\"%s\": %s", f->conf->port_file, strerror(errno));
-			if (fd != -1)
-				close(fd);
-			return -1;
-		}
-		close(fd);
+	if (*path == '\0')
+		return 0;
+	/*
+	 * A regular file is replaced atomically (a reader never sees it
+	 * empty); anything else (a pipe through /proc/self/fd) is written.
+	 */
+	dst = path;
+	if (stat(path, &sb) == -1 || S_ISREG(sb.st_mode)) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
+		dst = tmp;
 	}
+	n = snprintf(line, sizeof(line), "%d\n", port);
+	fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1 || write(fd, line, (size_t)n) != n || close(fd) == -1 ||
+	    (dst != path && rename(dst, path) == -1)) {
+		snprintf(err, errlen, "--port-file: cannot write \"%s\": %s",
+		    path, strerror(errno));
+		if (dst != path)
+			(void)unlink(dst);
+		return -1;
+	}
+	return 0;
+}
+
+int
+feeder_run(struct feeder *f, char *err, size_t errlen)
+{
+	feeder_update(f);
 	if (event_base_dispatch(f->base) == -1) {
 		snprintf(err, errlen, "the feeder's loop failed");
 		return -1;

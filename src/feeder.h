@@ -45,7 +45,14 @@ struct feeder	*feeder_create(const struct conf *, struct pool *,
 		    struct status *, char *err, size_t errlen);
 
 /*
- * Write the port file if asked, log the addresses, and run the loop until
+ * Log the bound addresses and write the port file if asked (atomically
+ * for a regular file), before privileges are dropped.  Returns 0, or -1
+ * with a reason in err.
+ */
+int		 feeder_announce(struct feeder *, char *err, size_t errlen);
+
+/*
+ * Open the gate and run the loop until
  * SIGTERM/SIGINT has stopped every worker (or the shutdown deadline
  * closed what was left).  Returns 0, or -1 with a reason in err.
  */

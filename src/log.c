@@ -82,6 +82,22 @@ log_open_access(const char *path)
 	return 0;
 }
 
+void
+log_reset_stderr(void)
+{
+	int	 fd;
+
+	if (log_fd_owned)
+		close(log_fd);
+	log_fd = STDERR_FILENO;
+	log_fd_owned = 0;
+	fd = log_sink(STDERR_FILENO, &log_fd_sock);
+	if (fd != STDERR_FILENO) {
+		log_fd = fd;
+		log_fd_owned = 1;
+	}
+}
+
 unsigned long long
 log_dropped(void)
 {

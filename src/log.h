@@ -31,6 +31,12 @@ enum log_level {
  */
 int	 log_init(int verbose);
 
+/*
+ * Write the error log to what standard error is now (a daemon's
+ * /dev/null after detaching).  Main thread, before other threads start.
+ */
+void	 log_reset_stderr(void);
+
 /* Lines dropped because a sink would have blocked.  Any thread. */
 unsigned long long log_dropped(void);
 

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "daemon.h"
 #include "feeder.h"
 #include "log.h"
 #include "mime.h"
@@ -37,6 +39,7 @@
 
 static void	 main_root(struct conf *);
 static int	 main_check(const struct conf *, char *, size_t);
+static int	 main_absolute(struct conf *, char *, size_t);
 
 int
 main(int argc, char **argv)
@@ -48,7 +51,8 @@ main(int argc, char **argv)
 	struct mime		*mime = NULL;
 	sigset_t		 set, old;
 	char			 err[2 * PATH_MAX], counters[1024];
-	int			 rc = 1;
+	bool			 pidfile = false;
+	int			 rc = 1, dfd = -1;
 
 	conf_init(&conf);
 	switch (conf_parse_args(&conf, argc, argv, stdout, err, sizeof(err))) {
@@ -80,6 +84,27 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	/* Root without --user: a warning in the foreground, else refused. */
+	if (geteuid() == 0 && conf.user[0] == '\0') {
+		if (conf.daemon) {
+			fprintf(stderr, "%s: --daemon as root needs --user USER "
+			    "to drop to (--user root to stay root)\n",
+			    PACKAGE_NAME);
+			return CONF_EXIT_USAGE;
+		}
+		log_warnx("running as root: give --user to drop privileges "
+		    "once the listeners are bound");
+	}
+	if (conf.daemon) {
+		/* The daemon works from "/": make relative paths absolute. */
+		if (main_absolute(&conf, err, sizeof(err)) == -1) {
+			fprintf(stderr, "%s: %s\n", PACKAGE_NAME, err);
+			return CONF_EXIT_USAGE;
+		}
+		/* Before any thread or event base. */
+		if ((dfd = daemon_detach(err, sizeof(err))) == -1)
+			fatalx("%s", err);
+	}
 	if (feeder_fit_budget(&conf, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if ((mime = mime_load(NULL)) == NULL)
@@ -92,9 +117,40 @@ main(int argc, char **argv)
 		goto out;
 	}
 	feeder = feeder_create(&conf, pool, &st, err, sizeof(err));
-	if (feeder == NULL) {
+	if (feeder == NULL || feeder_announce(feeder, err, sizeof(err)) ==
+	    -1) {
 		log_warnx("%s", err);
 		goto out;
+	}
+	if (conf.pidfile[0] != '\0') {
+		if (daemon_pidfile_write(conf.pidfile, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			goto out;
+		}
+		pidfile = true;
+	}
+	/* Bound and logs open: nothing of root is needed any more. */
+	if (geteuid() == 0 && conf.user[0] != '\0' &&
+	    strcmp(conf.user, "root") != 0) {
+		if (daemon_drop(conf.user, conf.group, pidfile ? conf.pidfile :
+		    NULL, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			goto out;
+		}
+		log_info("running as %s", conf.user);
+	} else if (geteuid() != 0 && conf.user[0] != '\0')
+		log_info("not started as root: --user %s is not needed",
+		    conf.user);
+	if (dfd != -1) {
+		/*
+		 * Serving from here on (the kernel queues connections on the
+		 * bound listeners): let the parent go, and log to what the
+		 * standard error now is (/dev/null) before threads start.
+		 */
+		if (daemon_ready(dfd) == -1)
+			goto out;
+		dfd = -1;
+		log_reset_stderr();
 	}
 
 	sigemptyset(&set);
@@ -125,6 +181,12 @@ main(int argc, char **argv)
 	feeder_destroy(feeder);
 	pool_destroy(pool);
 	mime_destroy(mime);
+	if (pidfile && daemon_pidfile_remove(conf.pidfile) == -1)
+		log_warn("--pidfile: cannot remove \"%s\" (its directory "
+		    "must be writable by --user)", conf.pidfile);
+	/* Last, once all is released: the parent's exit status says it. */
+	if (dfd != -1)
+		daemon_fail(dfd, err);
 	log_close();
 	return rc;
 }
@@ -170,6 +232,38 @@ main_check(const struct conf *c, char *err, size_t errlen)
 			    "\"%s\": %s", dir, strerror(errno));
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/*
+ * Make the paths a daemon uses absolute, against the directory it was
+ * started from (it works from "/").  Returns 0, or -1 with a reason.
+ */
+static int
+main_absolute(struct conf *c, char *err, size_t errlen)
+{
+	char	*paths[] = { c->root, c->vhost_root, c->pidfile, c->port_file,
+		    c->access_log };
+	char	 cwd[PATH_MAX], buf[PATH_MAX];
+	size_t	 i;
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		snprintf(err, errlen, "--daemon: cannot tell the working "
+		    "directory: %s; give absolute paths", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (paths[i][0] == '\0' || paths[i][0] == '/' ||
+		    strcmp(paths[i], "-") == 0)
+			continue;
+		if ((size_t)snprintf(buf, sizeof(buf), "%s/%s", cwd,
+		    paths[i]) >= sizeof(buf)) {
+			snprintf(err, errlen, "--daemon: \"%s/%s\" is too "
+			    "long; give absolute paths", cwd, paths[i]);
+			return -1;
+		}
+		memcpy(paths[i], buf, strlen(buf) + 1);
 	}
 	return 0;
 }
