@@ -464,8 +464,10 @@ assert_link(pid_t pid, const char *rel, const char *want)
 	ssize_t	 n;
 
 	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, rel);
-	if ((n = readlink(path, target, sizeof(target) - 1)) == -1)
+	if ((n = readlink(path, target, sizeof(target) - 1)) < 0) {
 		fail_msg("readlink %s: %s", path, strerror(errno));
+		return;
+	}
 	target[n] = '\0';
 	if (strcmp(target, want) != 0)
 		fail_msg("daemon %ld: %s is \"%s\", want \"%s\"", (long)pid,
