@@ -437,9 +437,16 @@ feeder_signal_cb(evutil_socket_t sig, short what, void *arg)
 	struct timeval	 tv;
 	size_t		 i;
 
-	if (sig == SIGHUP || sig == SIGUSR1) {
-		log_info("signal %d ignored: reloading is not implemented "
-		    "yet", (int)sig);
+	if (sig == SIGUSR1) {
+		if (log_reopen() == -1)
+			log_warn("SIGUSR1: cannot reopen the access log; "
+			    "still writing to the old file");
+		else
+			log_info("SIGUSR1: logs reopened");
+		return;
+	}
+	if (sig == SIGHUP) {
+		log_info("SIGHUP ignored: reloading is not implemented yet");
 		return;
 	}
 	if (f->stopping) {

@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@ static int		 log_fd_owned;
 static int		 log_fd_sock;
 static int		 log_access_fd = -1;
 static int		 log_access_sock;
+static char		 log_access_path[PATH_MAX];	/* a file's, or "" */
 static atomic_ullong	 log_drops;
 
 static int	 log_sink(int, int *);
@@ -79,6 +81,32 @@ log_open_access(const char *path)
 	log_access_fd = log_sink(fd, &log_access_sock);
 	if (log_access_fd != fd)
 		close(fd);
+	else
+		snprintf(log_access_path, sizeof(log_access_path), "%s", path);
+	return 0;
+}
+
+int
+log_reopen(void)
+{
+	int	 fd;
+
+	if (log_access_path[0] == '\0')
+		return 0;
+	fd = open(log_access_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0640);
+	if (fd == -1)
+		return -1;
+	/*
+	 * dup2 swaps the file under the same descriptor in one step, so a
+	 * worker writing a line meanwhile writes it whole to one file or
+	 * the other: no lock, no window with a closed descriptor.
+	 */
+	if (dup2(fd, log_access_fd) == -1) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
 	return 0;
 }
 

@@ -47,6 +47,13 @@ unsigned long long log_dropped(void);
  */
 int	 log_open_access(const char *path);
 
+/*
+ * Reopen the access log's file by name (after logrotate moved it; SIGUSR1)
+ * under the same descriptor.  Returns 0, or -1 with errno (the old file
+ * stays in use).  Feeder only; workers may log meanwhile.
+ */
+int	 log_reopen(void);
+
 /* Whether messages of `level` are written.  Any thread. */
 int	 log_is_enabled(enum log_level level);
 

@@ -949,6 +949,53 @@ test_daemon_start_fatal(void **state)
 	assert_no_file(f->pidfile, "after a failed start");
 }
 
+/*
+ * SIGUSR1 reopens the access log by name, as logrotate expects: after
+ * the file is moved away and the signal sent, the next request's line
+ * goes to a new file of the old name and the moved file keeps only the
+ * earlier lines.  Without the reopen both lines land in the moved file.
+ */
+static void
+test_usr1_reopens_access_log(void **state)
+{
+	struct dfx		*f = *state;
+	struct harness_server	 srv;
+	struct harness_opts	 o;
+	struct harness_response	 r;
+	char			 log[PATH_MAX], moved[PATH_MAX + 8];
+	char			*text;
+	size_t			 len;
+	int			 st;
+	const char		*args[] = { "--access-log", log, "--root",
+	    harness_htdocs(), NULL };
+
+	dmn_path(f, "access.log", log, sizeof(log));
+	snprintf(moved, sizeof(moved), "%s.1", log);
+	memset(&o, 0, sizeof(o));
+	o.args = args;
+	assert_int_equal(harness_server_start(&srv, &o), 0);
+	assert_int_equal(harness_get(srv.port, "/before", &r), 0);
+	harness_response_free(&r);
+	assert_int_equal(rename(log, moved), 0);
+	assert_int_equal(harness_server_signal(&srv, SIGUSR1), 0);
+	assert_int_equal(harness_server_wait_log(&srv, "logs reopened",
+	    5000), 0);
+	assert_int_equal(harness_get(srv.port, "/after", &r), 0);
+	harness_response_free(&r);
+	assert_int_equal(harness_server_stop(&srv, &st), 0);
+	harness_server_cleanup(&srv);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+	assert_int_equal(harness_read_file(moved, &text, &len), 0);
+	assert_non_null(strstr(text, "GET /before "));
+	assert_null(strstr(text, "GET /after "));
+	free(text);
+	assert_int_equal(harness_read_file(log, &text, &len), 0);
+	assert_non_null(strstr(text, "GET /after "));
+	assert_null(strstr(text, "GET /before "));
+	free(text);
+}
+
 int
 main(void)
 {
@@ -964,6 +1011,7 @@ main(void)
 		T(test_daemon_unknown_group),
 		T(test_daemon_start_failure),
 		T(test_daemon_start_fatal),
+		T(test_usr1_reopens_access_log),
 #undef T
 	};
 
