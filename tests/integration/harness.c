@@ -1560,3 +1560,26 @@ harness_get(int port, const char *path, struct harness_response *r)
 	}
 	return (harness_request(port, req, (size_t)n, 0, -1, r));
 }
+
+int
+harness_remaining_ms(int64_t deadline)
+{
+	int64_t	 left = deadline - harness_now_ms();
+
+	if (left < 0)
+		return 0;
+	if (left > INT32_MAX)
+		return INT32_MAX;
+	return (int)left;
+}
+
+void
+harness_raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}

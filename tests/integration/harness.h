@@ -89,6 +89,12 @@ int		 harness_watchdog_teardown(void **state);
  * --- Server process --------------------------------------------------------
  */
 
+/* Milliseconds left until deadline (harness_now_ms clock), 0 if past. */
+int		 harness_remaining_ms(int64_t deadline);
+
+/* Raise this process's RLIMIT_NOFILE soft limit to the hard one. */
+void		 harness_raise_nofile(void);
+
 /* Options for harness_server_start(); zero-initialise, then set fields. */
 struct harness_opts {
 	/*

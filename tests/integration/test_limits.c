@@ -87,30 +87,6 @@ end_name(enum end_kind k)
 }
 
 static int
-remaining_ms(int64_t deadline)
-{
-	int64_t	left;
-
-	left = deadline - harness_now_ms();
-	if (left < 0)
-		return (0);
-	if (left > INT32_MAX)
-		return (INT32_MAX);
-	return ((int)left);
-}
-
-static void
-raise_nofile(void)
-{
-	struct rlimit	rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
-static int
 fx_setup(void **state)
 {
 	struct fx	*fx;
@@ -253,7 +229,7 @@ poll_quiet(const int *fds, size_t n, int64_t deadline)
 	}
 	r = 0;
 	for (loops = 0; loops < 1000; loops++) {
-		r = poll(pfd, n, remaining_ms(deadline));
+		r = poll(pfd, n, harness_remaining_ms(deadline));
 		if (r == -1 && errno == EINTR)
 			continue;
 		break;
@@ -301,7 +277,7 @@ read_to_end(int fd, char *buf, size_t cap, size_t *kept, size_t *total,
 			return (END_OPEN);
 		pfd.fd = fd;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, remaining_ms(deadline)) == -1 &&
+		if (poll(&pfd, 1, harness_remaining_ms(deadline)) == -1 &&
 		    errno != EINTR)
 			return (END_ERROR);
 	}
@@ -493,7 +469,7 @@ test_header_timeout_trickle_not_extended(void **state)
 		}
 		pfd.fd = fd;
 		pfd.events = POLLIN;
-		n = poll(&pfd, 1, remaining_ms(next));
+		n = poll(&pfd, 1, harness_remaining_ms(next));
 		if (n > 0) {
 			tcut = harness_now_ms();
 			break;
@@ -617,7 +593,7 @@ test_fd_exhaustion_cap_lowered(void **state)
 			pfd[i].events = POLLIN;
 			pfd[i].revents = 0;
 		}
-		n = poll(pfd, CAP_CLIENTS, remaining_ms(deadline));
+		n = poll(pfd, CAP_CLIENTS, harness_remaining_ms(deadline));
 		if (n == 0)
 			break;
 		if (n == -1 && errno == EINTR)
@@ -824,7 +800,7 @@ test_sigterm_drain_inflight(void **state)
 
 	/* The in-flight /sleep still gets its whole response. */
 	if (harness_client_read_response(&slow, &r, 0,
-	    remaining_ms(tsig + 3000)) == -1)
+	    harness_remaining_ms(tsig + 3000)) == -1)
 		fail_msg("in-flight GET /sleep lost after SIGTERM: %s after "
 		    "%lld ms", strerror(errno),
 		    (long long)(harness_now_ms() - t0));
@@ -836,7 +812,7 @@ test_sigterm_drain_inflight(void **state)
 	print_message("SIGTERM: /sleep answered %lld ms after the request\n",
 	    (long long)(harness_now_ms() - t0));
 
-	if (harness_server_wait(&fx->srv, remaining_ms(tsig + 3000),
+	if (harness_server_wait(&fx->srv, harness_remaining_ms(tsig + 3000),
 	    &wst) == -1)
 		fail_msg("server still running %lld ms after SIGTERM with "
 		    "its last response sent",
@@ -953,7 +929,7 @@ linger_case(struct fx *fx, const char *req, size_t len, int want,
 		/* Only an error or a hang-up ends this wait early. */
 		pfd.fd = fd;
 		pfd.events = 0;
-		if (poll(&pfd, 1, remaining_ms(next < t0 + keep_ms ? next :
+		if (poll(&pfd, 1, harness_remaining_ms(next < t0 + keep_ms ? next :
 		    t0 + keep_ms)) > 0)
 			break;
 	}
@@ -1090,7 +1066,7 @@ let_time_pass(int ms)
 	int	loops;
 
 	for (loops = 0; loops < 1000 && harness_now_ms() < deadline; loops++)
-		(void)poll(NULL, 0, remaining_ms(deadline));
+		(void)poll(NULL, 0, harness_remaining_ms(deadline));
 }
 
 /*
@@ -1700,6 +1676,6 @@ main(void)
 		    fx_teardown),
 	};
 
-	raise_nofile();
+	harness_raise_nofile();
 	return (cmocka_run_group_tests(tests, NULL, NULL));
 }

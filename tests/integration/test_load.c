@@ -73,30 +73,6 @@ struct probes {
 };
 
 static int
-remaining_ms(int64_t deadline)
-{
-	int64_t	left;
-
-	left = deadline - harness_now_ms();
-	if (left < 0)
-		return (0);
-	if (left > INT32_MAX)
-		return (INT32_MAX);
-	return ((int)left);
-}
-
-static void
-raise_nofile(void)
-{
-	struct rlimit	rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
-static int
 fx_setup(void **state)
 {
 	struct fx	*fx;
@@ -273,7 +249,7 @@ poll_quiet(const int *fds, size_t n, int64_t deadline)
 	}
 	r = 0;
 	for (loops = 0; loops < 1000; loops++) {
-		r = poll(pfd, n, remaining_ms(deadline));
+		r = poll(pfd, n, harness_remaining_ms(deadline));
 		if (r == -1 && errno == EINTR)
 			continue;
 		break;
@@ -325,7 +301,7 @@ test_sleep_concurrent_eight(void **state)
 
 	for (i = 0; i < SLEEPERS; i++) {
 		if (harness_client_read_response(&c[i], &r, 0,
-		    remaining_ms(t0 + 5000)) == -1)
+		    harness_remaining_ms(t0 + 5000)) == -1)
 			fail_msg("/sleep %d: no response after %lld ms: %s",
 			    i, (long long)(harness_now_ms() - t0),
 			    strerror(errno));
@@ -388,13 +364,13 @@ test_cap_backlog_third_waits(void **state)
 		    (long long)(harness_now_ms() - t0));
 
 	if (harness_client_read_response(&a, &r, 0,
-	    remaining_ms(t0 + 4000)) == -1)
+	    harness_remaining_ms(t0 + 4000)) == -1)
 		fail_msg("first /sleep: %s", strerror(errno));
 	ta = harness_now_ms() - t0;
 	assert_int_equal(r.status, 200);
 	harness_response_free(&r);
 	if (harness_client_read_response(&c, &r, 0,
-	    remaining_ms(t0 + 5000)) == -1)
+	    harness_remaining_ms(t0 + 5000)) == -1)
 		fail_msg("third connection: no response %lld ms after the "
 		    "start: %s", (long long)(harness_now_ms() - t0),
 		    strerror(errno));
@@ -403,7 +379,7 @@ test_cap_backlog_third_waits(void **state)
 		fail_msg("third connection: status %d, want 200", r.status);
 	harness_response_free(&r);
 	if (harness_client_read_response(&b, &r, 0,
-	    remaining_ms(t0 + 5000)) == -1)
+	    harness_remaining_ms(t0 + 5000)) == -1)
 		fail_msg("second /sleep: %s", strerror(errno));
 	tb = harness_now_ms() - t0;
 	assert_int_equal(r.status, 200);
@@ -464,7 +440,7 @@ test_idle_keepalive_thousand(void **state)
 	}
 	for (i = 0; i < IDLE_CONNS; i++) {
 		if (harness_client_read_response(&c[i], &r, 0,
-		    remaining_ms(t0 + 10000)) == -1)
+		    harness_remaining_ms(t0 + 10000)) == -1)
 			fail_msg("keep-alive connection %d of %d: no response "
 			    "after %lld ms: %s", i, IDLE_CONNS,
 			    (long long)(harness_now_ms() - t0),
@@ -625,7 +601,7 @@ test_trickle_header_two_hundred(void **state)
 			wake = next_probe;
 		if (wake > tstart + 6000)
 			wake = tstart + 6000;
-		n = poll(pfd, np, remaining_ms(wake));
+		n = poll(pfd, np, harness_remaining_ms(wake));
 		if (n <= 0)
 			continue;
 		now = harness_now_ms();
@@ -804,7 +780,7 @@ test_send_stall_small_rcvbuf(void **state)
 			probes_add(&pr, fx->srv.port);
 		next += 100;
 		/* The sampling clock; the server must not exit meanwhile. */
-		if (harness_server_wait(&fx->srv, remaining_ms(next),
+		if (harness_server_wait(&fx->srv, harness_remaining_ms(next),
 		    NULL) == 0)
 			fail_msg("server exited during the send stall (exit "
 			    "code %d)", harness_exit_code(fx->srv.wstatus));
@@ -889,6 +865,6 @@ main(void)
 		    test_send_stall_small_rcvbuf, fx_setup, fx_teardown),
 	};
 
-	raise_nofile();
+	harness_raise_nofile();
 	return (cmocka_run_group_tests(tests, NULL, NULL));
 }
