@@ -187,6 +187,16 @@ conn_env_fini(struct conn_env *env)
 }
 
 int
+conn_env_reload(struct conn_env *env, const struct conf *conf, char *err,
+    size_t errlen)
+{
+	if (serve_reload(env->serve, conf, err, errlen) == -1)
+		return -1;
+	env->conf = conf;
+	return 0;
+}
+
+int
 conn_create(struct conn_env *env, int fd, const struct sockaddr *sa,
     socklen_t salen, const struct timespec *accepted)
 {
