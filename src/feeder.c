@@ -63,6 +63,8 @@ struct feeder {
 	feeder_load_fn		 load;
 	void			*load_arg;
 	bool			 dropped;	/* privileges are gone */
+	bool			 reloading;	/* workers yet to switch */
+	unsigned		 reloads;	/* done, for the log */
 	struct pool		*pool;
 	struct status		*st;
 	struct evconnlistener	*lev[CONF_MAX_LISTEN];
@@ -414,6 +416,12 @@ feeder_bell_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)read(f->efd, &v, sizeof(v));
 	feeder_gc(f);
+	if (f->reloading && !pool_reloading(f->pool)) {
+		f->reloading = false;
+		f->reloads++;
+		log_info("reload %u done: every worker has taken it",
+		    f->reloads);
+	}
 	if (f->stopping) {
 		if (pool_running(f->pool) == 0)
 			event_base_loopbreak(f->base);
@@ -666,6 +674,7 @@ feeder_reload(struct feeder *f)
 		log_warnx("reload: the listeners are unchanged");
 	/* From here on the workers may use next: it is committed. */
 	(void)pool_reload(f->pool, next);
+	f->reloading = true;
 	f->conf = next;
 	if (old != f->initial)
 		f->retired[slot] = (struct conf *)(uintptr_t)old;
