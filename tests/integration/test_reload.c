@@ -351,6 +351,61 @@ test_reload_moves_listeners(void **state)
 	harness_rmtree(dir);
 }
 
+/* The number of lines of dir/name. */
+static unsigned
+rl_lines(const char *dir, const char *name)
+{
+	char	 path[300], *buf, *p;
+	size_t	 len;
+	unsigned n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(harness_read_file(path, &buf, &len), 0);
+	for (p = buf; p < buf + len; p++)
+		if (*p == '\n')
+			n++;
+	free(buf);
+	return n;
+}
+
+/* After the drop to --user, a port below 1024 needs a restart. */
+static void
+test_reload_privileged_port_after_drop(void **state)
+{
+	struct harness_server	 s;
+	struct harness_opts	 o;
+	char			 dir[256], conf[300], body[64];
+	const char		*args[] = { "-c", conf, "--user", "nobody",
+				    NULL };
+	int			 p1 = rl_free_port();
+
+	if (geteuid() != 0) {
+		print_message("skipped: needs root to drop privileges\n");
+		skip();
+	}
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(harness_tmpdir_create(dir, sizeof(dir), "rl"), 0);
+	rl_root(dir, "a");
+	snprintf(conf, sizeof(conf), "%s/s.conf", dir);
+	rl_conf(dir, "root %s/a\nlisten 127.0.0.1:%d\n", dir, p1);
+	memset(&o, 0, sizeof(o));
+	o.args = args;
+	o.bare = true;
+	assert_int_equal(harness_server_start(&s, &o), 0);
+	assert_int_equal(harness_server_wait_log(&s, "running as nobody", -1),
+	    0);
+	rl_conf(dir, "root %s/a\nlisten 127.0.0.1:%d\nlisten 127.0.0.1:981\n",
+	    dir, p1);
+	rl_reload(&s, 1);
+	assert_true(harness_log_contains(&s, "--listen 127.0.0.1:981: cannot "
+	    "bind: Permission denied"));
+	assert_true(harness_log_contains(&s, "restart required"));
+	assert_int_equal(rl_get(p1, "/", body, sizeof(body)), 200);
+	assert_int_equal(harness_server_stop(&s, NULL), 0);
+	harness_server_cleanup(&s);
+	harness_rmtree(dir);
+}
+
 struct rl_load {
 	int		 port;
 	bool		 keepalive;
@@ -419,15 +474,15 @@ test_reload_under_load(void **state)
 	struct rl_load		 l[RL_LOAD_THREADS];
 	pthread_t		 t[RL_LOAD_THREADS];
 	atomic_bool		 stop = false;
-	char			 dir[256];
-	unsigned		 i, ok = 0, failed = 0;
+	char			 dir[256], from[300], to[300];
+	unsigned		 i, ok = 0, failed = 0, lines, n;
 
 	harness_watchdog_arm(RL_WATCHDOG_S);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(harness_tmpdir_create(dir, sizeof(dir), "rl"), 0);
 	rl_root(dir, "a");
 	rl_root(dir, "b");
-	rl_conf(dir, "root %s/a\n", dir);
+	rl_conf(dir, "root %s/a\naccess-log %s/access.log\n", dir, dir);
 	rl_start(&s, dir, NULL);
 	for (i = 0; i < RL_LOAD_THREADS; i++) {
 		memset(&l[i], 0, sizeof(l[i]));
@@ -438,8 +493,17 @@ test_reload_under_load(void **state)
 		    &l[i]), 0);
 	}
 	for (i = 1; i <= RL_LOAD_RELOADS; i++) {
-		rl_conf(dir, "root %s/%s\nkeepalive-timeout %u\n", dir,
-		    i % 2 ? "b" : "a", 30 + i);
+		rl_conf(dir, "root %s/%s\nkeepalive-timeout %u\n"
+		    "access-log %s/access.log\n", dir, i % 2 ? "b" : "a",
+		    30 + i, dir);
+		if (i % 5 == 0) {
+			/* logrotate's move, then USR1, under the same load. */
+			snprintf(from, sizeof(from), "%s/access.log", dir);
+			snprintf(to, sizeof(to), "%s/access.log.%u", dir, i);
+			assert_int_equal(rename(from, to), 0);
+			assert_int_equal(harness_server_signal(&s, SIGUSR1),
+			    0);
+		}
 		rl_reload(&s, i);
 	}
 	atomic_store(&stop, true);
@@ -455,6 +519,16 @@ test_reload_under_load(void **state)
 	assert_int_equal(failed, 0);
 	assert_true(ok >= RL_LOAD_THREADS);
 	assert_int_equal(harness_server_stop(&s, NULL), 0);
+	/* Every request answered was logged once, across the rotations. */
+	lines = rl_lines(dir, "access.log");
+	for (i = 5; i <= RL_LOAD_RELOADS; i += 5) {
+		snprintf(to, sizeof(to), "access.log.%u", i);
+		n = rl_lines(dir, to);
+		assert_true(n > 0);
+		lines += n;
+	}
+	print_message("%u access-log lines\n", lines);
+	assert_int_equal(lines, ok);
 	harness_server_cleanup(&s);
 	harness_rmtree(dir);
 }
@@ -513,6 +587,7 @@ main(void)
 		T(test_reload_invalid_changes_nothing),
 		T(test_reload_restart_required),
 		T(test_reload_moves_listeners),
+		T(test_reload_privileged_port_after_drop),
 		T(test_reload_under_load),
 		T(test_chroot_confines),
 	};
