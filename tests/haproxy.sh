@@ -49,9 +49,15 @@ skip() {
 }
 
 # Stop one process started here, by PID: TERM, then KILL after 5 s.
+# Its exit status is left in stopped.
 stop_pid() {
+	stopped=
 	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
+	if ! kill -TERM "$1" 2>/dev/null; then
+		wait "$1" 2>/dev/null
+		stopped=$?
+		return 0
+	fi
 	i=0
 	while kill -0 "$1" 2>/dev/null && [ $i -lt $WAIT_TICKS ]; do
 		sleep 0.05
@@ -59,6 +65,7 @@ stop_pid() {
 	done
 	kill -KILL "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
+	stopped=$?
 	return 0
 }
 
@@ -197,8 +204,10 @@ stop_pid "$hpid"
 hpid=
 stop_pid "$spid1"
 spid1=
+[ "$stopped" = 0 ] || fail "sluice 1 exited with status $stopped"
 stop_pid "$spid2"
 spid2=
+[ "$stopped" = 0 ] || fail "sluice 2 exited with status $stopped"
 
 total=0
 for k in 1 2; do
