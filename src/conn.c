@@ -105,7 +105,7 @@ struct conn {
 	bool			 got_bytes;	/* part of a head arrived */
 	bool			 close_after;	/* once the output is out */
 	bool			 linger_after;
-	bool			 proxy_wait;	/* --proxy-protocol: header not in */
+	bool			 proxy_wait;	/* PROXY header not in yet */
 	bool			 sleep_head;	/* /sleep: HEAD, version, k-a */
 	int			 sleep_minor;
 	bool			 sleep_keep_alive;

@@ -64,7 +64,7 @@ struct bad_case {
 	const char	*name;
 	const char	*in;
 	size_t		 len;
-	size_t		 refused_at;	/* refused from this prefix on; 0: whole */
+	size_t		 refused_at;	/* refused from here on; 0: whole */
 };
 
 static int	 guard_setup(void **);
