@@ -107,6 +107,7 @@ struct conf {
 	struct conf_cache_rule	 cache_rules[CONF_MAX_CACHE_RULES];
 	size_t			 ncache_rules;
 	char			 vhost_root[PATH_MAX];	/* "" if none */
+	bool			 proxy_protocol; /* a PROXY header first */
 	bool			 daemon;	/* -d: detach */
 	char			 pidfile[PATH_MAX];	/* "" if none */
 	char			 user[CONF_NAME_MAX];	/* "" if none */
