@@ -789,6 +789,88 @@ test_systemd_notify_abstract(void **state)
 	sdt_notify_case(true);
 }
 
+/* The daemon of test_systemd_notify_mainpid, for its teardown to stop. */
+static pid_t	sdt_daemon;
+
+/* Kill and reap the daemon if a failed assertion left it running. */
+static int
+sdt_daemon_teardown(void **state)
+{
+	struct harness_server	 s;
+
+	if (sdt_daemon > 0) {
+		memset(&s, 0, sizeof(s));
+		s.pid = sdt_daemon;
+		harness_server_cleanup(&s);
+		sdt_daemon = 0;
+	}
+	return (harness_watchdog_teardown(state));
+}
+
+/*
+ * -d under a service manager: the detached child is not the process the
+ * manager started, so READY=1 names it with MAINPID= (the pid in the
+ * pidfile). The test is a child subreaper, so the daemon becomes its
+ * child and is reaped here.
+ */
+static void
+test_systemd_notify_mainpid(void **state)
+{
+	struct harness_server	 s;
+	struct harness_run	 r;
+	struct harness_response	 resp;
+	struct sdt_notify	 n;
+	const char		*args[] = { "-d", "--user", "root", "--listen",
+	    "127.0.0.1:0", "--workers", "1", "--pidfile", NULL,
+	    "--port-file", NULL, NULL, NULL };
+	char			 dir[256], pidfile[PATH_MAX], portfile[PATH_MAX];
+	char			*text, want[64];
+	long			 pid;
+	int			 st;
+
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	assert_int_equal(harness_tmpdir_create(dir, sizeof(dir), "sdtd"), 0);
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
+	snprintf(portfile, sizeof(portfile), "%s/port", dir);
+	args[8] = pidfile;
+	args[10] = portfile;
+	/* --user root: consent as root, only noted in the log otherwise. */
+	args[11] = harness_htdocs();
+	sdt_notify_open(&n, dir, false);
+	assert_int_equal(setenv("NOTIFY_SOCKET", n.name, 1), 0);
+	st = harness_run(args, NULL, SDT_TIMEOUT_MS, &r);
+	unsetenv("NOTIFY_SOCKET");
+	assert_int_equal(st, 0);
+	if (r.code != 0)
+		fail_msg("sluice -d exited %d: %s", r.code, r.err);
+	harness_run_free(&r);
+	assert_int_equal(harness_read_file(pidfile, &text, NULL), 0);
+	pid = strtol(text, NULL, 10);
+	free(text);
+	assert_true(pid > 1);
+	sdt_daemon = (pid_t)pid;
+	if (sdt_notify_wait(&n, "READY=1", SDT_TIMEOUT_MS) == -1)
+		fail_msg("no READY=1 (received: %s)", n.all);
+	snprintf(want, sizeof(want), "READY=1|MAINPID=%ld\n", pid);
+	if (strstr(n.all, want) == NULL)
+		fail_msg("want \"%s\", received: %s", want, n.all);
+	assert_int_equal(harness_read_file(portfile, &text, NULL), 0);
+	assert_int_equal(harness_get((int)strtol(text, NULL, 10), "/", &resp),
+	    0);
+	free(text);
+	assert_int_equal(resp.status, 200);
+	harness_response_free(&resp);
+	memset(&s, 0, sizeof(s));
+	s.pid = sdt_daemon;
+	assert_int_equal(harness_server_stop(&s, &st), 0);
+	sdt_daemon = 0;
+	assert_int_equal(harness_exit_code(st), 0);
+	sdt_notify_drain(&n);
+	assert_true(sdt_has_line(n.all, "STOPPING=1"));
+	sdt_notify_close(&n);
+	(void)harness_rmtree(dir);
+}
+
 /*
  * A NOTIFY_SOCKET that is neither a path nor an abstract name: a warning
  * naming the variable, and sluice serves anyway.
@@ -927,6 +1009,8 @@ main(void)
 		    harness_watchdog_setup, harness_watchdog_teardown),
 		cmocka_unit_test_setup_teardown(test_systemd_notify_bad_value,
 		    harness_watchdog_setup, harness_watchdog_teardown),
+		cmocka_unit_test_setup_teardown(test_systemd_notify_mainpid,
+		    harness_watchdog_setup, sdt_daemon_teardown),
 		cmocka_unit_test_setup_teardown(test_systemd_socket_activate,
 		    harness_watchdog_setup, harness_watchdog_teardown),
 	};
