@@ -10,9 +10,10 @@
  * socket named by $NOTIFY_SOCKET.  The socket is opened once, at
  * start-up, non-blocking: a datagram the manager's queue cannot take at
  * once is dropped and counted, because the feeder's loop must never wait
- * for the service manager.  Each one is addressed with sendto rather than
- * through a connected socket, so that a manager that re-executes itself
- * (and binds its socket anew) still receives the next one.
+ * for the service manager.  The socket is connected once, at start-up,
+ * rather than addressed on every send: after --chroot the path would no
+ * longer resolve (systemd keeps the same socket when it re-executes, so
+ * the connection outlives a daemon-reexec).
  *
  * Socket activation hands the listening sockets over as descriptors 3..;
  * they replace the --listen addresses in struct conf, marked inherited,
@@ -54,8 +55,6 @@
 #define SYSTEMD_MSG_MAX		(SYSTEMD_STATUS_MAX + 128)
 
 static int			 systemd_fd = -1;
-static struct sockaddr_un	 systemd_addr;
-static socklen_t		 systemd_addrlen;
 static pid_t			 systemd_pid;	/* at systemd_notify_init */
 static bool			 systemd_warned; /* a failed send was logged */
 static unsigned long long	 systemd_drops;
@@ -129,15 +128,17 @@ systemd_adopt_listeners(struct conf *c, char *err, size_t errlen)
 void
 systemd_notify_init(void)
 {
-	const char	*path = getenv("NOTIFY_SOCKET");
-	size_t		 len;
+	struct sockaddr_un	 sun;
+	socklen_t		 sl;
+	const char		*path = getenv("NOTIFY_SOCKET");
+	size_t			 len;
 
 	systemd_pid = getpid();
 	if (path == NULL || *path == '\0')
 		goto out;
 	len = strlen(path);
-	memset(&systemd_addr, 0, sizeof(systemd_addr));
-	systemd_addr.sun_family = AF_UNIX;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
 	if (path[0] != '/' && path[0] != '@') {
 		log_warnx("NOTIFY_SOCKET=\"%s\": only an absolute path or an "
 		    "@abstract name is understood; not notifying the service "
@@ -145,22 +146,30 @@ systemd_notify_init(void)
 		goto out;
 	}
 	/* A path needs its NUL; an abstract name ("@" becomes NUL) not. */
-	if (len >= sizeof(systemd_addr.sun_path) + (path[0] == '@')) {
+	if (len >= sizeof(sun.sun_path) + (path[0] == '@')) {
 		log_warnx("NOTIFY_SOCKET=\"%s\" is longer than a socket "
 		    "address: not notifying the service manager", path);
 		goto out;
 	}
-	memcpy(systemd_addr.sun_path, path, len);
+	memcpy(sun.sun_path, path, len);
 	if (path[0] == '@')
-		systemd_addr.sun_path[0] = '\0';
-	systemd_addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-	    len + (path[0] == '/'));
+		sun.sun_path[0] = '\0';
+	sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len +
+	    (path[0] == '/'));
 	systemd_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
-	if (systemd_fd == -1)
+	if (systemd_fd == -1) {
 		log_warn("NOTIFY_SOCKET: socket");
-	else
-		log_debug("notifying the service manager at %s", path);
+		goto out;
+	}
+	if (connect(systemd_fd, (struct sockaddr *)&sun, sl) == -1) {
+		log_warn("NOTIFY_SOCKET=\"%s\": cannot connect; not "
+		    "notifying the service manager", path);
+		close(systemd_fd);
+		systemd_fd = -1;
+		goto out;
+	}
+	log_debug("notifying the service manager at %s", path);
  out:
 	/* As sd_notify(unset=1): a child of ours must not notify for us. */
 	unsetenv("NOTIFY_SOCKET");
@@ -268,8 +277,8 @@ systemd_send(const char *msg)
 {
 	if (systemd_fd == -1)
 		return;
-	if (sendto(systemd_fd, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL,
-	    (struct sockaddr *)&systemd_addr, systemd_addrlen) != -1)
+	if (send(systemd_fd, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL) !=
+	    -1)
 		return;
 	if (errno == EAGAIN || errno == EWOULDBLOCK) {
 		systemd_drops++;

@@ -48,11 +48,13 @@ int		 systemd_adopt_listeners(struct conf *c, char *err,
 
 /*
  * Read $NOTIFY_SOCKET (an absolute path, or "@name" in the abstract
- * namespace), remove it from the environment, and open the non-blocking,
- * close-on-exec datagram socket every notification goes out on.  An
- * unusable value is logged and notifications are then off.  At start-up,
- * after systemd_adopt_listeners and before daemon_detach (so that a
- * detached child can name its own MAINPID).
+ * namespace), remove it from the environment, and open and connect the
+ * non-blocking, close-on-exec datagram socket every notification goes
+ * out on (connected now, so that it still reaches the manager after
+ * --chroot).  An unusable value or a socket that cannot be reached is
+ * logged, and notifications are then off.  At start-up, after
+ * systemd_adopt_listeners and before daemon_detach (so that a detached
+ * child can name its own MAINPID) and any chroot.
  */
 void		 systemd_notify_init(void);
 

@@ -872,33 +872,49 @@ test_systemd_notify_mainpid(void **state)
 }
 
 /*
- * A NOTIFY_SOCKET that is neither a path nor an abstract name: a warning
- * naming the variable, and sluice serves anyway.
+ * A NOTIFY_SOCKET that is neither a path nor an abstract name, or names
+ * a socket nobody listens on: a warning naming the variable, and sluice
+ * serves anyway.
  */
 static void
 test_systemd_notify_bad_value(void **state)
 {
+	static const struct {
+		const char	*value;
+		const char	*want;
+	} cases[] = {
+		{ "relative/notify", "NOTIFY_SOCKET=\"relative/notify\": only "
+		    "an absolute path or an @abstract name" },
+		{ "/nonexistent/sluice-notify", "NOTIFY_SOCKET=\"/nonexistent/"
+		    "sluice-notify\": cannot connect; not notifying" },
+	};
 	struct harness_server	 s;
 	struct harness_opts	 o;
 	const char		*args[] = { "--workers", "1", NULL, NULL };
+	size_t			 i;
 	int			 st;
 
 	args[2] = harness_htdocs();
 	memset(&o, 0, sizeof(o));
 	o.args = args;
-	assert_int_equal(setenv("NOTIFY_SOCKET", "relative/notify", 1), 0);
-	if (harness_server_start(&s, &o) == -1) {
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(setenv("NOTIFY_SOCKET", cases[i].value, 1),
+		    0);
+		if (harness_server_start(&s, &o) == -1) {
+			unsetenv("NOTIFY_SOCKET");
+			sdt_dump_log(&s);
+			fail_msg("sluice did not start: %s", strerror(errno));
+		}
 		unsetenv("NOTIFY_SOCKET");
-		sdt_dump_log(&s);
-		fail_msg("sluice did not start: %s", strerror(errno));
+		assert_serves_hello(s.port, 0);
+		if (!harness_log_contains(&s, cases[i].want)) {
+			sdt_dump_log(&s);
+			fail_msg("no \"%s\" in the log", cases[i].want);
+		}
+		assert_int_equal(harness_server_stop(&s, &st), 0);
+		assert_int_equal(harness_exit_code(st), 0);
+		harness_server_cleanup(&s);
 	}
-	unsetenv("NOTIFY_SOCKET");
-	assert_serves_hello(s.port, 0);
-	assert_true(harness_log_contains(&s, "NOTIFY_SOCKET=\"relative/"
-	    "notify\": only an absolute path or an @abstract name"));
-	assert_int_equal(harness_server_stop(&s, &st), 0);
-	assert_int_equal(harness_exit_code(st), 0);
-	harness_server_cleanup(&s);
 }
 
 /*
