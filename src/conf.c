@@ -133,8 +133,14 @@ static const struct conf_option conf_options[] = {
 	{ "group", 0, "GROUP", CONF_K_NAME, OFF(group), 0, 0,
 	    "with --user, run as GROUP instead of USER's group", "none",
 	    NULL },
+	{ "chroot", 0, "DIR", CONF_K_PATH, OFF(chroot), 0, 0,
+	    "after binding, confine the process to DIR (needs --user)",
+	    "none", NULL },
 	{ "vhost-root", 0, "DIR", CONF_K_PATH, OFF(vhost_root), 0, 0,
 	    "serve host H from DIR/H/ (unknown hosts: DIR/default/)", "off", NULL },
+	{ "proxy-protocol", 0, NULL, CONF_K_FLAG, OFF(proxy_protocol), 0, 0,
+	    "expect a PROXY protocol v1 or v2 header on every connection",
+	    "off", NULL },
 	{ "verbose", 'v', NULL, CONF_K_COUNT, OFF(verbose), 0, 0,
 	    "more log output; repeat for more", NULL, NULL },
 	{ "config", 'c', "FILE", CONF_K_CONFIG, OFF(config), 0, 0,
@@ -646,7 +652,18 @@ conf_apply(struct conf *c, const struct conf_option *o, const char *v,
 			conf_err(err, errlen, o, v, "a file name");
 			return -1;
 		}
-		snprintf(c->config, sizeof(c->config), "%s", v);
+		/*
+		 * Kept absolute when the start-up directory is known, so that
+		 * a reload finds the file after --daemon moved to "/".
+		 */
+		if (*v != '/' && c->cwd[0] != '\0') {
+			if ((size_t)snprintf(c->config, sizeof(c->config),
+			    "%s/%s", c->cwd, v) >= sizeof(c->config)) {
+				conf_err(err, errlen, o, v, "a shorter path");
+				return -1;
+			}
+		} else
+			snprintf(c->config, sizeof(c->config), "%s", v);
 		return 0;
 	case CONF_K_HELP:
 	case CONF_K_VERSION:
@@ -1111,4 +1128,38 @@ conf_err(char *err, size_t errlen, const struct conf_option *o,
 	va_end(ap);
 	snprintf(err, errlen, "--%s: invalid value \"%s\": expected %s",
 	    o->name, v, what);
+}
+
+size_t
+conf_keep_restart(const struct conf *cur, struct conf *next, char *names,
+    size_t len)
+{
+	size_t	 n = 0, used = 0;
+
+#define KEEP(field, name) do {						\
+	if (memcmp(&cur->field, &next->field, sizeof(cur->field)) != 0) { \
+		memcpy(&next->field, &cur->field, sizeof(cur->field));	\
+		if (used < len)						\
+			used += (size_t)snprintf(names + used, len - used, \
+			    "%s%s", n > 0 ? ", " : "", name);		\
+		n++;							\
+	}								\
+} while (0)
+	if (len > 0)
+		names[0] = '\0';
+	KEEP(workers, "workers");
+	/* Strings compare as strings: what follows the NUL is noise. */
+	if (strcmp(cur->user, next->user) != 0)
+		KEEP(user, "user");
+	if (strcmp(cur->group, next->group) != 0)
+		KEEP(group, "group");
+	if (strcmp(cur->chroot, next->chroot) != 0)
+		KEEP(chroot, "chroot");
+	if (strcmp(cur->pidfile, next->pidfile) != 0)
+		KEEP(pidfile, "pidfile");
+	KEEP(daemon, "daemon");
+#undef KEEP
+	/* Derived from the workers at start-up; sizes the file caches. */
+	next->cache_entries = cur->cache_entries;
+	return n;
 }

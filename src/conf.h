@@ -114,10 +114,17 @@ struct conf {
 	struct conf_cache_rule	 cache_rules[CONF_MAX_CACHE_RULES];
 	size_t			 ncache_rules;
 	char			 vhost_root[PATH_MAX];	/* "" if none */
+	bool			 proxy_protocol; /* a PROXY header first */
 	bool			 daemon;	/* -d: detach */
 	char			 pidfile[PATH_MAX];	/* "" if none */
 	char			 user[CONF_NAME_MAX];	/* "" if none */
 	char			 group[CONF_NAME_MAX];	/* "" if none */
+	char			 chroot[PATH_MAX];	/* "" if none */
+	/*
+	 * Not options.  cwd: the directory sluice started in, which
+	 * relative paths name (set before parsing; "" for the current).
+	 */
+	char			 cwd[PATH_MAX];
 	/* Derived at start-up (feeder_fit_budget), not options. */
 	unsigned		 cache_entries;	/* per worker */
 };
@@ -152,6 +159,15 @@ int		 conf_parse_listen(const char *spec, struct conf_listen *l,
  */
 int		 conf_parse_seconds(const char *s, unsigned min_ms,
 		    unsigned max_ms, unsigned *ms);
+
+/*
+ * What a reload cannot change (workers, user, group, chroot, daemon,
+ * pidfile, the derived cache size): where `next` differs from `cur`, copy
+ * cur's value into next and append the option's name to names (", "
+ * separated).  Returns how many differed.  Pure.
+ */
+size_t		 conf_keep_restart(const struct conf *cur, struct conf *next,
+		    char *names, size_t len);
 
 /* Print the usage text generated from the option table to out. */
 void		 conf_usage(FILE *out);

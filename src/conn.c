@@ -54,11 +54,14 @@
 #include "conn.h"
 #include "http.h"
 #include "log.h"
+#include "proxy.h"
 #include "serve.h"
 #include "status.h"
 
 _Static_assert(CONN_IN_MAX > HTTP_MAX_HEAD,
     "a connection's buffer must hold the largest head the parser allows");
+_Static_assert(CONN_IN_MAX > PROXY_MAX,
+    "a connection's buffer must hold the largest PROXY header");
 
 enum conn_state {
 	CONN_READING,	/* waiting for (the rest of) a head, or a body */
@@ -102,6 +105,7 @@ struct conn {
 	bool			 got_bytes;	/* part of a head arrived */
 	bool			 close_after;	/* once the output is out */
 	bool			 linger_after;
+	bool			 proxy_wait;	/* PROXY header not in yet */
 	bool			 sleep_head;	/* /sleep: HEAD, version, k-a */
 	int			 sleep_minor;
 	bool			 sleep_keep_alive;
@@ -113,6 +117,7 @@ struct conn {
 static void	 conn_io_cb(evutil_socket_t, short, void *);
 static void	 conn_timer_cb(evutil_socket_t, short, void *);
 static int	 conn_on_read(struct conn *);
+static int	 conn_proxy(struct conn *, char *, size_t);
 static int	 conn_run(struct conn *, char *, size_t);
 static int	 conn_answer(struct conn *, struct http_request *);
 static void	 conn_error(struct conn *, int, int, bool);
@@ -187,6 +192,16 @@ conn_env_fini(struct conn_env *env)
 }
 
 int
+conn_env_reload(struct conn_env *env, const struct conf *conf, char *err,
+    size_t errlen)
+{
+	if (serve_reload(env->serve, conf, err, errlen) == -1)
+		return -1;
+	env->conf = conf;
+	return 0;
+}
+
+int
 conn_create(struct conn_env *env, int fd, const struct sockaddr *sa,
     socklen_t salen, const struct timespec *accepted)
 {
@@ -204,6 +219,7 @@ conn_create(struct conn_env *env, int fd, const struct sockaddr *sa,
 	c->env = env;
 	c->fd = fd;
 	c->body_fd = -1;
+	c->proxy_wait = env->conf->proxy_protocol;
 	if (sa != NULL && sa->sa_family == AF_INET &&
 	    salen >= (socklen_t)sizeof(*sin) &&
 	    inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host)) != NULL)
@@ -407,6 +423,8 @@ conn_on_read(struct conn *c)
 		conn_start_deadline(c);
 		conn_set_timer_at(c, &c->deadline);
 	}
+	if (c->proxy_wait)
+		return conn_proxy(c, buf, len);
 	/*
 	 * A partial head is worth parsing again only once a line has ended,
 	 * or once it has passed one of the parser's limits (which then gives
@@ -418,6 +436,46 @@ conn_on_read(struct conn *c)
 	    !conn_past_limit(buf, len))
 		return 0;
 	return conn_run(c, buf, len);
+}
+
+/*
+ * --proxy-protocol: buf[0..len) is all this connection has sent, and the
+ * PROXY header must come first.  Until it is whole the bytes are kept (a
+ * header trickled a byte at a time is read; the header deadline, running
+ * since accept, cuts one that never ends, silently as got_bytes is
+ * unset).  Once it is in, its source address replaces the peer for every
+ * later log line, and what followed it in the same read is the first
+ * request.  A missing or broken header gets no HTTP answer (the client
+ * is not speaking to us in HTTP): the connection is closed and the
+ * balancer's address logged at info level, since the likely cause is a
+ * balancer without send-proxy, which must show without -v.  Returns -1
+ * if c was closed.
+ */
+static int
+conn_proxy(struct conn *c, char *buf, size_t len)
+{
+	struct proxy_result	 pr;
+	char			 host[INET6_ADDRSTRLEN];
+
+	switch (proxy_parse(buf, len, &pr)) {
+	case PROXY_MORE:
+		return conn_keep_input(c, buf, len);
+	case PROXY_BAD:
+		status_inc(c->env->st, STATUS_PROXY_ERRORS);
+		log_info("%s: broken PROXY protocol header (%s), closing",
+		    c->peer, pr.why);
+		conn_close(c);
+		return -1;
+	case PROXY_DONE:
+		break;
+	}
+	c->proxy_wait = false;
+	if (pr.has_addr &&
+	    inet_ntop(pr.family, pr.addr, host, sizeof(host)) != NULL)
+		snprintf(c->peer, sizeof(c->peer), "%s", host);
+	if (pr.len == len)
+		return conn_keep_input(c, buf, 0);
+	return conn_run(c, buf + pr.len, len - pr.len);
 }
 
 /*

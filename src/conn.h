@@ -72,6 +72,14 @@ int		 conn_env_init(struct conn_env *, const struct mime *,
 void		 conn_env_fini(struct conn_env *);
 
 /*
+ * Serve with `conf` from now on (a reload): the next request reads the
+ * new settings; responses in flight finish as they began.  Returns 0, or
+ * -1 with a reason in err and the old configuration kept.  Worker only.
+ */
+int		 conn_env_reload(struct conn_env *, const struct conf *conf,
+		    char *err, size_t errlen);
+
+/*
  * Take ownership of the accepted, non-blocking socket fd and start serving
  * it.  `accepted` (CLOCK_MONOTONIC) starts the header deadline.  On
  * failure the socket is closed, env->close_cb is called, and -1 returned.

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -161,7 +162,7 @@ daemon_pidfile_remove(const char *path)
 
 int
 daemon_drop(const char *user, const char *group, const char *own,
-    char *err, size_t errlen)
+    const char *root, char *err, size_t errlen)
 {
 	struct passwd	*pw;
 	struct group	*gr;
@@ -188,6 +189,15 @@ daemon_drop(const char *user, const char *group, const char *own,
 		snprintf(err, errlen, "--pidfile: cannot hand \"%s\" to %s: %s",
 		    own, user, strerror(errno));
 		return -1;
+	}
+	if (root != NULL && *root != '\0') {
+		/* What the log's timestamps need, read while reachable. */
+		tzset();
+		if (chroot(root) == -1 || chdir("/") == -1) {
+			snprintf(err, errlen, "--chroot: cannot enter \"%s\": "
+			    "%s", root, strerror(errno));
+			return -1;
+		}
 	}
 	if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {

@@ -45,9 +45,12 @@ int		 daemon_pidfile_remove(const char *path);
  * Become user (and group, else the user's primary group): supplementary
  * groups, gid, uid, then a check that root cannot be regained.  `own`
  * (may be NULL), the pidfile, is handed to the user first so that it can
- * remove it at exit.  Returns 0, or -1 with a reason in err.
+ * remove it at exit.  `root` (may be NULL or ""), --chroot, is entered
+ * after the user is looked up and before the ids change.  Returns 0, or
+ * -1 with a reason in err.
  */
 int		 daemon_drop(const char *user, const char *group,
-		    const char *own, char *err, size_t errlen);
+		    const char *own, const char *root, char *err,
+		    size_t errlen);
 
 #endif /* SLUICE_DAEMON_H */

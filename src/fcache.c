@@ -120,17 +120,24 @@ fcache_create(unsigned max, enum fcache_links links)
 void
 fcache_destroy(struct fcache *fc)
 {
-	struct fcache_node	*n;
-
 	if (fc == NULL)
 		return;
+	fcache_flush(fc, fc->links);
+	free(fc->table);
+	free(fc);
+}
+
+void
+fcache_flush(struct fcache *fc, enum fcache_links links)
+{
+	struct fcache_node	*n;
+
 	while ((n = TAILQ_FIRST(&fc->lru)) != NULL) {
 		fcache_unlink(fc, n);
 		if (n->refs == 0)
 			fcache_free(n);
 	}
-	free(fc->table);
-	free(fc);
+	fc->links = links;
 }
 
 const struct fcache_entry *

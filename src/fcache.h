@@ -56,6 +56,13 @@ struct fcache	*fcache_create(unsigned max, enum fcache_links);
 void		 fcache_destroy(struct fcache *);
 
 /*
+ * Forget every entry (a reload: another docroot, another symlink policy)
+ * and follow `links` from now on.  Pinned entries live on, out of the
+ * table, until their last release.
+ */
+void		 fcache_flush(struct fcache *, enum fcache_links);
+
+/*
  * The entry for relative path `rel` ("" is the root itself) opened beneath
  * rootfd, cached under `key` (which must name rootfd and rel together:
  * callers with several roots prefix it).  An entry older than FCACHE_TTL

@@ -59,9 +59,17 @@
 struct feeder {
 	struct event_base	*base;
 	const struct conf	*conf;
+	const struct conf	*initial;	/* the caller's: never freed */
+	struct conf		*retired[FEEDER_RETIRED]; /* freed when unused */
+	feeder_load_fn		 load;
+	void			*load_arg;
+	bool			 dropped;	/* privileges are gone */
+	bool			 reloading;	/* workers yet to switch */
+	unsigned		 reloads;	/* done, for the log */
 	struct pool		*pool;
 	struct status		*st;
 	struct evconnlistener	*lev[CONF_MAX_LISTEN];
+	char			 lspec[CONF_MAX_LISTEN][128]; /* as given */
 	size_t			 nlev;
 	int			 efd;		/* doorbell from the workers */
 	struct event		*ev_bell;
@@ -97,9 +105,15 @@ static int	 feeder_listen(const struct conf_listen *, unsigned, char *,
 		    size_t);
 static int	 feeder_adopt(const struct conf_listen *);
 static void	 feeder_addr(const struct sockaddr *, char *, size_t);
+static void	 feeder_reload(struct feeder *);
+static int	 feeder_relisten(struct feeder *, struct conf *);
+static void	 feeder_handover(struct feeder *, int);
+static void	 feeder_gc(struct feeder *);
+static int	 feeder_add_listener(struct feeder *, int, const char *,
+		    char *, size_t);
 
 int
-feeder_fit_budget(struct conf *c, char *err, size_t errlen)
+feeder_fit_budget(struct conf *c, bool reload, char *err, size_t errlen)
 {
 	struct rlimit	 rl;
 	uint64_t	 limit, fixed, avail, cache, conns;
@@ -126,11 +140,20 @@ feeder_fit_budget(struct conf *c, char *err, size_t errlen)
 		return -1;
 	}
 	avail = limit - fixed;
-	/* Open files cached by the workers: at most a quarter of the rest. */
-	cache = (uint64_t)CONF_CACHE_PER_WORKER * c->workers;
-	if (cache > avail / 4)
-		cache = avail / 4;
-	c->cache_entries = (unsigned)(cache / c->workers);
+	/*
+	 * Open files cached by the workers: at most a quarter of the rest;
+	 * a reload keeps the caches the workers were made with.
+	 */
+	if (!reload) {
+		cache = (uint64_t)CONF_CACHE_PER_WORKER * c->workers;
+		if (cache > avail / 4)
+			cache = avail / 4;
+		c->cache_entries = (unsigned)(cache / c->workers);
+	} else if ((uint64_t)c->cache_entries * c->workers >= avail) {
+		snprintf(err, errlen, "the descriptor limit leaves no room "
+		    "for a connection");
+		return -1;
+	}
 	conns = avail - (uint64_t)c->cache_entries * c->workers;
 	if (c->max_conns > conns) {
 		log_info("--max-connections lowered from %u to %llu to fit "
@@ -168,25 +191,16 @@ feeder_create(const struct conf *conf, struct pool *pool, struct status *st,
 	    FEEDER_RESUME_PCT / 100);
 	if (f->resume_at >= conf->max_conns)
 		f->resume_at = conf->max_conns - 1;
+	f->initial = conf;
 	for (i = 0; i < conf->nlisten; i++) {
 		if (conf->listen[i].inherited)
 			fd = feeder_adopt(&conf->listen[i]);
 		else
 			fd = feeder_listen(&conf->listen[i], conf->backlog,
 			    err, errlen);
-		if (fd == -1)
+		if (fd == -1 || feeder_add_listener(f, fd,
+		    conf->listen[i].spec, err, errlen) == -1)
 			goto fail;
-		/* Backlog 0: the socket is already listening. */
-		f->lev[i] = evconnlistener_new(base, feeder_accept_cb, f,
-		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
-		    LEV_OPT_DISABLED, 0, fd);
-		if (f->lev[i] == NULL) {
-			close(fd);
-			snprintf(err, errlen, "cannot create a listener");
-			goto fail;
-		}
-		evconnlistener_set_error_cb(f->lev[i], feeder_error_cb);
-		f->nlev++;
 	}
 	f->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (f->efd == -1) {
@@ -322,6 +336,11 @@ feeder_destroy(struct feeder *f)
 		close(f->efd);
 	if (f->base != NULL)
 		event_base_free(f->base);
+	/* The workers are joined: nothing uses a configuration any more. */
+	for (i = 0; i < FEEDER_RETIRED; i++)
+		free(f->retired[i]);
+	if (f->conf != f->initial)
+		free((struct conf *)(uintptr_t)f->conf);
 	free(f);
 }
 
@@ -419,6 +438,13 @@ feeder_bell_cb(evutil_socket_t fd, short what, void *arg)
 	uint64_t	 v;
 
 	(void)read(f->efd, &v, sizeof(v));
+	feeder_gc(f);
+	if (f->reloading && !pool_reloading(f->pool)) {
+		f->reloading = false;
+		f->reloads++;
+		log_info("reload %u done: every worker has taken it",
+		    f->reloads);
+	}
 	if (f->stopping) {
 		if (pool_running(f->pool) == 0)
 			event_base_loopbreak(f->base);
@@ -469,7 +495,8 @@ feeder_signal_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	if (sig == SIGHUP) {
-		log_info("SIGHUP ignored: reloading is not implemented yet");
+		if (!f->stopping)
+			feeder_reload(f);
 		return;
 	}
 	if (f->stopping) {
@@ -612,5 +639,269 @@ feeder_addr(const struct sockaddr *sa, char *buf, size_t len)
 
 		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
 		snprintf(buf, len, "%s:%u", host, ntohs(s4->sin_port));
+	}
+}
+
+void
+feeder_set_loader(struct feeder *f, feeder_load_fn load, void *arg)
+{
+	f->load = load;
+	f->load_arg = arg;
+}
+
+void
+feeder_set_dropped(struct feeder *f, bool dropped)
+{
+	f->dropped = dropped;
+}
+
+/* Wrap listening socket fd (ours from now on) in a disabled listener. */
+static int
+feeder_add_listener(struct feeder *f, int fd, const char *spec, char *err,
+    size_t errlen)
+{
+	struct evconnlistener	*lev;
+
+	/* Backlog 0: the socket is already listening. */
+	lev = evconnlistener_new(f->base, feeder_accept_cb, f,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_DISABLED,
+	    0, fd);
+	if (lev == NULL) {
+		close(fd);
+		snprintf(err, errlen, "cannot create a listener");
+		return -1;
+	}
+	evconnlistener_set_error_cb(lev, feeder_error_cb);
+	f->lev[f->nlev] = lev;
+	snprintf(f->lspec[f->nlev], sizeof(f->lspec[0]), "%s", spec);
+	f->nlev++;
+	return 0;
+}
+
+/*
+ * SIGHUP: read the configuration again and apply it without dropping a
+ * connection.  What cannot change without a restart keeps its running
+ * value (and is named); an invalid configuration changes nothing.  The
+ * listeners are matched by address: kept, opened or closed (a closed
+ * one's queued connections are taken first).  The workers switch through
+ * their inboxes, each between two callbacks; the configuration they
+ * leave is freed once none uses it (feeder_gc).
+ */
+static void
+feeder_reload(struct feeder *f)
+{
+	struct conf	*next;
+	const struct conf *old = f->conf;
+	char		 err[2 * PATH_MAX], names[256];
+	size_t		 i, slot = FEEDER_RETIRED;
+	uint64_t	 open;
+
+	if (f->load == NULL) {
+		log_info("SIGHUP ignored: no configuration to reload");
+		return;
+	}
+	feeder_gc(f);
+	for (i = 0; i < FEEDER_RETIRED; i++)
+		if (f->retired[i] == NULL)
+			slot = i;
+	if (slot == FEEDER_RETIRED || pool_reloading(f->pool)) {
+		log_warnx("reload refused: the workers are still taking the "
+		    "previous one; send SIGHUP again later");
+		return;
+	}
+	log_info("SIGHUP: reloading the configuration");
+	systemd_reloading();
+	if ((next = f->load(f->load_arg, old, err, sizeof(err))) == NULL) {
+		log_warnx("reload failed: %s; still running the previous "
+		    "configuration", err);
+		systemd_ready();
+		return;
+	}
+	/* The service manager's sockets stay, whatever --listen now says. */
+	if (old->nlisten > 0 && old->listen[0].inherited) {
+		memcpy(next->listen, old->listen, sizeof(next->listen));
+		next->nlisten = old->nlisten;
+	}
+	if (conf_keep_restart(old, next, names, sizeof(names)) > 0)
+		log_warnx("reload: restart required to change %s; applying "
+		    "the rest", names);
+	if (feeder_fit_budget(next, true, err, sizeof(err)) == -1) {
+		log_warnx("reload failed: %s; still running the previous "
+		    "configuration", err);
+		free(next);
+		systemd_ready();
+		return;
+	}
+	if (next->listen[0].inherited)
+		log_debug("reload: the service manager's sockets are kept");
+	else if (feeder_relisten(f, next) == -1)
+		log_warnx("reload: the listeners are unchanged");
+	/* From here on the workers may use next: it is committed. */
+	(void)pool_reload(f->pool, next);
+	f->reloading = true;
+	f->conf = next;
+	if (old != f->initial)
+		f->retired[slot] = (struct conf *)(uintptr_t)old;
+	f->resume_at = (unsigned)((uint64_t)next->max_conns *
+	    FEEDER_RESUME_PCT / 100);
+	if (f->resume_at >= next->max_conns)
+		f->resume_at = next->max_conns - 1;
+	open = status_get(f->st, STATUS_OPEN);
+	if (open >= next->max_conns && !f->cap_paused) {
+		f->cap_paused = true;
+		atomic_store(&f->st->accept_paused, true);
+		feeder_update(f);
+		feeder_check_cap(f);
+	} else if (f->cap_paused)
+		feeder_check_cap(f);
+	log_info("reloaded: serving %s, at most %u connections", next->root,
+	    next->max_conns);
+	systemd_ready();
+}
+
+/*
+ * Make the listeners those of next: keep a listener whose address is
+ * listed again, open the new ones, close the rest.  A new address that
+ * cannot be bound is left out with a warning (after the privilege drop,
+ * a port below 1024 needs a restart); if nothing would be left to listen
+ * on, nothing changes (-1).  next->listen[] ends up naming what is open.
+ */
+static int
+feeder_relisten(struct feeder *f, struct conf *next)
+{
+	struct evconnlistener	*keep[CONF_MAX_LISTEN];
+	char			 kspec[CONF_MAX_LISTEN][128], err[512];
+	bool			 used[CONF_MAX_LISTEN] = { false };
+	int			 fds[CONF_MAX_LISTEN], fd;
+	size_t			 i, k, nkeep = 0, nnew = 0;
+	struct conf_listen	 opened[CONF_MAX_LISTEN];
+
+	for (i = 0; i < next->nlisten; i++) {
+		for (k = 0; k < f->nlev; k++)
+			if (!used[k] && strcmp(f->lspec[k],
+			    next->listen[i].spec) == 0)
+				break;
+		if (k < f->nlev) {
+			used[k] = true;
+			/* A new backlog applies to a listening socket. */
+			(void)listen(evconnlistener_get_fd(f->lev[k]),
+			    (int)next->backlog);
+			opened[nkeep + nnew] = next->listen[i];
+			fds[nkeep + nnew] = -1;
+			nkeep++;
+			continue;
+		}
+		fd = feeder_listen(&next->listen[i], next->backlog, err,
+		    sizeof(err));
+		if (fd == -1) {
+			log_warnx("reload: %s%s", err, f->dropped &&
+			    errno == EACCES ? "; restart required" : "");
+			continue;
+		}
+		opened[nkeep + nnew] = next->listen[i];
+		fds[nkeep + nnew] = fd;
+		nnew++;
+	}
+	if (nkeep + nnew == 0) {
+		for (i = 0; i < nnew; i++)
+			close(fds[i]);
+		/* Keep listening where we do: say so in -T terms. */
+		for (k = 0; k < f->nlev; k++)
+			(void)conf_parse_listen(f->lspec[k], &next->listen[k],
+			    err, sizeof(err));
+		next->nlisten = f->nlev;
+		return -1;
+	}
+	/* Close the listeners no longer wanted, their queue handed over. */
+	for (k = 0; k < f->nlev; k++) {
+		if (used[k])
+			continue;
+		log_info("reload: no longer listening on %s", f->lspec[k]);
+		feeder_handover(f, evconnlistener_get_fd(f->lev[k]));
+		evconnlistener_free(f->lev[k]);
+		f->lev[k] = NULL;
+	}
+	/* Compact what is kept, in the order of next->listen. */
+	nkeep = 0;
+	for (i = 0; i < next->nlisten; i++)
+		for (k = 0; k < f->nlev; k++)
+			if (f->lev[k] != NULL && strcmp(f->lspec[k],
+			    next->listen[i].spec) == 0) {
+				keep[nkeep] = f->lev[k];
+				snprintf(kspec[nkeep], sizeof(kspec[0]), "%s",
+				    f->lspec[k]);
+				f->lev[k] = NULL;
+				nkeep++;
+				break;
+			}
+	f->nlev = 0;
+	for (i = 0; i < nkeep; i++) {
+		f->lev[i] = keep[i];
+		memcpy(f->lspec[i], kspec[i], sizeof(kspec[0]));
+	}
+	f->nlev = nkeep;
+	for (i = 0; i < nkeep + nnew; i++) {
+		if (fds[i] == -1)
+			continue;
+		if (feeder_add_listener(f, fds[i], opened[i].spec, err,
+		    sizeof(err)) == -1) {
+			log_warnx("reload: --listen %s: %s", opened[i].spec,
+			    err);
+			continue;
+		}
+		if (f->enabled)
+			evconnlistener_enable(f->lev[f->nlev - 1]);
+		log_info("reload: listening on %s", opened[i].spec);
+	}
+	for (k = 0; k < f->nlev; k++)
+		(void)conf_parse_listen(f->lspec[k], &next->listen[k], err,
+		    sizeof(err));
+	next->nlisten = f->nlev;
+	return 0;
+}
+
+/*
+ * A listener is about to close: accept what its queue holds and hand it
+ * to the workers like any connection, so that no client in the backlog
+ * is reset.  Bounded by the backlog; the socket is non-blocking.
+ */
+static void
+feeder_handover(struct feeder *f, int lfd)
+{
+	struct sockaddr_storage	 ss;
+	struct timespec		 now;
+	socklen_t		 sl;
+	int			 fd;
+
+	for (;;) {
+		sl = sizeof(ss);
+		fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK |
+		    SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		atomic_fetch_add(&f->st->c[STATUS_OPEN], 1);
+		status_inc(f->st, STATUS_ACCEPTED);
+		(void)pool_dispatch(f->pool, fd, (struct sockaddr *)&ss, sl,
+		    &now);
+	}
+	pool_flush(f->pool);
+}
+
+/* Free the replaced configurations that no worker serves with. */
+static void
+feeder_gc(struct feeder *f)
+{
+	size_t	 i;
+
+	for (i = 0; i < FEEDER_RETIRED; i++) {
+		if (f->retired[i] != NULL && !pool_uses(f->pool,
+		    f->retired[i])) {
+			free(f->retired[i]);
+			f->retired[i] = NULL;
+		}
 	}
 }

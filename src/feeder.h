@@ -11,6 +11,7 @@
  * It does no HTTP.  Every function here is "main thread only".
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct conf;
@@ -25,15 +26,26 @@ struct status;
 					   two for a listing, two for a walk */
 #define FEEDER_RESUME_PCT	90	/* accept resumes below this % of the cap */
 #define FEEDER_LOG_INTERVAL	60	/* seconds between repeated pause logs */
+#define FEEDER_RETIRED		4	/* replaced configurations not yet freed */
+
+/*
+ * Read and check the configuration again (SIGHUP), `cur` being the one
+ * running: a new struct conf in the heap that the feeder then owns, or
+ * NULL with a reason in err.
+ */
+typedef struct conf	*(*feeder_load_fn)(void *arg, const struct conf *cur,
+			    char *err, size_t errlen);
 
 /*
  * Raise the soft RLIMIT_NOFILE to the hard one, then fit the descriptor
  * budget: lower conf->max_conns (saying so in the log) and set
  * conf->cache_entries so that listeners, workers, cached files and every
  * connection fit.  Returns 0, or -1 with a reason in err when not even one
- * connection fits.  Before pool_create.
+ * connection fits.  Before pool_create; and on a reload, which keeps
+ * conf->cache_entries (the workers' caches are made).
  */
-int		 feeder_fit_budget(struct conf *, char *err, size_t errlen);
+int		 feeder_fit_budget(struct conf *, bool reload, char *err,
+		    size_t errlen);
 
 /*
  * Create the feeder's event base (after pool_create, which readies
@@ -54,6 +66,13 @@ struct feeder	*feeder_create(const struct conf *, struct pool *,
  * with a reason in err.
  */
 int		 feeder_announce(struct feeder *, char *err, size_t errlen);
+
+/*
+ * SIGHUP reloads through `load`; without it SIGHUP is logged and ignored.
+ * `dropped`: privileges are gone, so a port below 1024 cannot be bound.
+ */
+void		 feeder_set_loader(struct feeder *, feeder_load_fn, void *arg);
+void		 feeder_set_dropped(struct feeder *, bool dropped);
 
 /*
  * Open the gate and run the loop until

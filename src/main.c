@@ -38,9 +38,18 @@
 #define SLUICE_SITEDIR	"/usr/local/share/sluice/html"
 #endif
 
+struct main_args {
+	int		 argc;
+	char		**argv;
+};
+
 static void	 main_root(struct conf *);
-static int	 main_check(const struct conf *, char *, size_t);
+static int	 main_check(const struct conf *, const struct conf *, char *,
+		    size_t);
 static int	 main_absolute(struct conf *, char *, size_t);
+static struct conf *main_reload(void *, const struct conf *, char *,
+		    size_t);
+static const char *main_inside(const char *, const char *);
 
 int
 main(int argc, char **argv)
@@ -52,10 +61,15 @@ main(int argc, char **argv)
 	struct mime		*mime = NULL;
 	sigset_t		 set, old;
 	char			 err[2 * PATH_MAX], counters[1024];
+	struct main_args	 args = { argc, argv };
+	const char		*pidname = conf.pidfile;
 	bool			 pidfile = false;
 	int			 rc = 1, dfd = -1;
 
 	conf_init(&conf);
+	/* Relative paths name what they named at start-up, reloads too. */
+	if (getcwd(conf.cwd, sizeof(conf.cwd)) == NULL)
+		conf.cwd[0] = '\0';
 	switch (conf_parse_args(&conf, argc, argv, stdout, err, sizeof(err))) {
 	case CONF_EXIT:
 		return 0;
@@ -76,7 +90,7 @@ main(int argc, char **argv)
 	}
 	if (conf.check) {
 		/* Nothing is bound or started: safe while sluice runs. */
-		if (main_check(&conf, err, sizeof(err)) == -1) {
+		if (main_check(&conf, NULL, err, sizeof(err)) == -1) {
 			fprintf(stderr, "%s: %s\n", PACKAGE_NAME, err);
 			return CONF_EXIT_USAGE;
 		}
@@ -85,6 +99,14 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	if (conf.chroot[0] != '\0' && (geteuid() != 0 || conf.user[0] ==
+	    '\0' || strcmp(conf.user, "root") == 0)) {
+		fprintf(stderr, "%s: --chroot needs to start as root and a "
+		    "--user other than root to drop to (root can leave a "
+		    "chroot); under systemd use RootDirectory= instead\n",
+		    PACKAGE_NAME);
+		return CONF_EXIT_USAGE;
+	}
 	/*
 	 * Sockets from the service manager replace --listen; adopted
 	 * before any descriptor is opened that could land among them, and
@@ -105,17 +127,21 @@ main(int argc, char **argv)
 		log_warnx("running as root: give --user to drop privileges "
 		    "once the listeners are bound");
 	}
+	/*
+	 * A daemon works from "/", and a reload may read the paths again
+	 * later: make them absolute, against the start-up directory.
+	 */
+	if ((conf.daemon || conf.cwd[0] != '\0') &&
+	    main_absolute(&conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", PACKAGE_NAME, err);
+		return CONF_EXIT_USAGE;
+	}
 	if (conf.daemon) {
-		/* The daemon works from "/": make relative paths absolute. */
-		if (main_absolute(&conf, err, sizeof(err)) == -1) {
-			fprintf(stderr, "%s: %s\n", PACKAGE_NAME, err);
-			return CONF_EXIT_USAGE;
-		}
 		/* Before any thread or event base. */
 		if ((dfd = daemon_detach(err, sizeof(err))) == -1)
 			fatalx("%s", err);
 	}
-	if (feeder_fit_budget(&conf, err, sizeof(err)) == -1)
+	if (feeder_fit_budget(&conf, false, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if ((mime = mime_load(NULL)) == NULL)
 		fatalx("out of memory");
@@ -143,11 +169,18 @@ main(int argc, char **argv)
 	if (geteuid() == 0 && conf.user[0] != '\0' &&
 	    strcmp(conf.user, "root") != 0) {
 		if (daemon_drop(conf.user, conf.group, pidfile ? conf.pidfile :
-		    NULL, err, sizeof(err)) == -1) {
+		    NULL, conf.chroot, err, sizeof(err)) == -1) {
 			log_warnx("%s", err);
 			goto out;
 		}
-		log_info("running as %s", conf.user);
+		feeder_set_dropped(feeder, true);
+		if (conf.chroot[0] != '\0') {
+			log_info("running as %s in %s", conf.user,
+			    conf.chroot);
+			/* Removed at exit by its name inside, if it has one. */
+			pidname = main_inside(conf.chroot, conf.pidfile);
+		} else
+			log_info("running as %s", conf.user);
 	} else if (geteuid() != 0 && conf.user[0] != '\0')
 		log_info("not started as root: --user %s is not needed",
 		    conf.user);
@@ -180,6 +213,7 @@ main(int argc, char **argv)
 	/* Bound, logs open, root dropped, workers running: serving. */
 	systemd_ready();
 
+	feeder_set_loader(feeder, main_reload, &args);
 	rc = feeder_run(feeder, err, sizeof(err)) == -1 ? 1 : 0;
 	if (rc != 0) {
 		log_warnx("%s", err);
@@ -190,12 +224,15 @@ main(int argc, char **argv)
 	status_format(&st, counters, sizeof(counters));
 	log_info("counters: %s", counters);
  out:
-	feeder_destroy(feeder);
+	/* The pool first: its workers' configuration is the feeder's. */
 	pool_destroy(pool);
+	feeder_destroy(feeder);
 	mime_destroy(mime);
-	if (pidfile && daemon_pidfile_remove(conf.pidfile) == -1)
+	if (pidfile && (pidname == NULL ||
+	    daemon_pidfile_remove(pidname) == -1))
 		log_warn("--pidfile: cannot remove \"%s\" (its directory "
-		    "must be writable by --user)", conf.pidfile);
+		    "must be writable by --user%s)", conf.pidfile,
+		    conf.chroot[0] != '\0' ? ", and inside --chroot" : "");
 	systemd_notify_close();
 	/* Last, once all is released: the parent's exit status says it. */
 	if (dfd != -1)
@@ -210,7 +247,8 @@ main(int argc, char **argv)
  * were parsed already and are never bound.
  */
 static int
-main_check(const struct conf *c, char *err, size_t errlen)
+main_check(const struct conf *c, const struct conf *cur, char *err,
+    size_t errlen)
 {
 	char	 dir[PATH_MAX], *slash;
 	int	 fd;
@@ -231,7 +269,9 @@ main_check(const struct conf *c, char *err, size_t errlen)
 		}
 		close(fd);
 	}
-	if (c->access_log[0] != '\0' && strcmp(c->access_log, "-") != 0) {
+	/* A reload keeps a log it already has open (and may not reopen). */
+	if (c->access_log[0] != '\0' && strcmp(c->access_log, "-") != 0 &&
+	    (cur == NULL || strcmp(c->access_log, cur->access_log) != 0)) {
 		snprintf(dir, sizeof(dir), "%s", c->access_log);
 		slash = strrchr(dir, '/');
 		if (slash == NULL)
@@ -258,12 +298,13 @@ main_absolute(struct conf *c, char *err, size_t errlen)
 {
 	char	*paths[] = { c->root, c->vhost_root, c->pidfile, c->port_file,
 		    c->access_log };
-	char	 cwd[PATH_MAX], buf[PATH_MAX];
+	const char *cwd = c->cwd;
+	char	 buf[PATH_MAX];
 	size_t	 i;
 
-	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+	if (*cwd == '\0') {
 		snprintf(err, errlen, "--daemon: cannot tell the working "
-		    "directory: %s; give absolute paths", strerror(errno));
+		    "directory; give absolute paths");
 		return -1;
 	}
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
@@ -299,4 +340,51 @@ main_root(struct conf *c)
 		    c->root, SLUICE_SITEDIR);
 		snprintf(c->root, sizeof(c->root), "%s", SLUICE_SITEDIR);
 	}
+}
+
+/*
+ * SIGHUP (feeder_reload): the command line again, over the file it names
+ * read again, resolved and checked as at start-up but against the running
+ * configuration.  Feeder thread.
+ */
+static struct conf *
+main_reload(void *arg, const struct conf *cur, char *err, size_t errlen)
+{
+	const struct main_args	*a = arg;
+	struct conf		*c;
+
+	if ((c = malloc(sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	conf_init(c);
+	memcpy(c->cwd, cur->cwd, sizeof(c->cwd));
+	if (conf_parse_args(c, a->argc, a->argv, stdout, err, errlen) !=
+	    CONF_OK)
+		goto fail;
+	main_root(c);
+	if (c->cwd[0] != '\0' && main_absolute(c, err, errlen) == -1)
+		goto fail;
+	if (main_check(c, cur, err, errlen) == -1)
+		goto fail;
+	return c;
+ fail:
+	free(c);
+	return NULL;
+}
+
+/*
+ * path as seen inside the chroot dir (path itself lies under dir), or
+ * NULL when it is outside.  Pure.
+ */
+static const char *
+main_inside(const char *dir, const char *path)
+{
+	size_t	 n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (strncmp(path, dir, n) != 0 || path[n] != '/')
+		return NULL;
+	return path + n;
 }

@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -69,9 +70,12 @@ struct worker {
 	atomic_uint		 load;		/* dispatched, not yet closed */
 	bool			 touched;	/* feeder only: ring at flush */
 
-	pthread_mutex_t		 lock;		/* protects inbox and ctl */
+	pthread_mutex_t		 lock;		/* protects inbox, ctl, next */
 	struct pool_inbox	 inbox;
 	int			 ctl;		/* enum pool_ctl bits */
+	const struct conf	*next;		/* POOL_CTL_RELOAD's */
+	/* The configuration env.conf is: the worker's to write. */
+	_Atomic(const struct conf *) active;
 };
 
 struct pool {
@@ -152,6 +156,7 @@ pool_create(const struct conf *conf, const struct mime *mime,
 		}
 		w->env.base = w->base;
 		w->env.conf = conf;
+		atomic_store(&w->active, conf);
 		w->env.st = st;
 		w->env.close_cb = pool_closed_cb;
 		w->env.close_arg = w;
@@ -262,6 +267,65 @@ pool_broadcast(struct pool *p, enum pool_ctl ctl)
 	}
 }
 
+bool
+pool_reloading(struct pool *p)
+{
+	struct worker	*w;
+	unsigned	 i;
+	bool		 busy = false;
+
+	for (i = 0; i < p->n && !busy; i++) {
+		w = &p->workers[i];
+		pthread_mutex_lock(&w->lock);
+		busy = w->next != NULL;
+		pthread_mutex_unlock(&w->lock);
+	}
+	return busy;
+}
+
+int
+pool_reload(struct pool *p, const struct conf *conf)
+{
+	struct worker	*w;
+	unsigned	 i;
+
+	/*
+	 * Only the feeder sets `next` and only its worker clears it, once
+	 * applied: so a configuration is always either pending here or
+	 * active, never only in a worker's hands, and pool_uses is exact.
+	 */
+	if (pool_reloading(p))
+		return -1;
+	for (i = 0; i < p->n; i++) {
+		w = &p->workers[i];
+		pthread_mutex_lock(&w->lock);
+		w->next = conf;
+		w->ctl |= POOL_CTL_RELOAD;
+		pthread_mutex_unlock(&w->lock);
+		pool_ring(w->efd);
+	}
+	return 0;
+}
+
+bool
+pool_uses(struct pool *p, const struct conf *conf)
+{
+	struct worker	*w;
+	unsigned	 i;
+	bool		 uses = false;
+
+	for (i = 0; i < p->n && !uses; i++) {
+		w = &p->workers[i];
+		if (atomic_load(&w->active) == conf)
+			uses = true;
+		pthread_mutex_lock(&w->lock);
+		if (w->next == conf)
+			uses = true;
+		pthread_mutex_unlock(&w->lock);
+	}
+	return uses;
+}
+
 unsigned
 pool_running(struct pool *p)
 {
@@ -347,6 +411,8 @@ pool_inbox_cb(evutil_socket_t fd, short what, void *arg)
 	struct worker		*w = arg;
 	struct pool_inbox	 items;
 	struct pool_item	*it;
+	const struct conf	*next;
+	char			 err[PATH_MAX + 128];
 	uint64_t		 v;
 	int			 ctl;
 
@@ -357,7 +423,22 @@ pool_inbox_cb(evutil_socket_t fd, short what, void *arg)
 	STAILQ_CONCAT(&items, &w->inbox);
 	ctl = w->ctl;
 	w->ctl = 0;
+	next = w->next;
 	pthread_mutex_unlock(&w->lock);
+
+	if (ctl & POOL_CTL_RELOAD) {
+		if (conn_env_reload(&w->env, next, err, sizeof(err)) == 0)
+			atomic_store(&w->active, next);
+		else
+			log_warnx("worker %u: reload: %s; this worker keeps "
+			    "the previous configuration", w->id, err);
+		/* Only now may the feeder free what it replaced. */
+		pthread_mutex_lock(&w->lock);
+		w->next = NULL;
+		pthread_mutex_unlock(&w->lock);
+		if (w->pool->notify != -1)
+			pool_ring(w->pool->notify);
+	}
 
 	while ((it = STAILQ_FIRST(&items)) != NULL) {
 		STAILQ_REMOVE_HEAD(&items, next);

@@ -13,6 +13,7 @@
 
 #include <sys/socket.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -23,7 +24,8 @@ struct status;
 
 enum pool_ctl {
 	POOL_CTL_DRAIN = 1,	/* graceful stop: finish in-flight, then exit */
-	POOL_CTL_CLOSE = 2	/* close everything now and exit */
+	POOL_CTL_CLOSE = 2,	/* close everything now and exit */
+	POOL_CTL_RELOAD = 4	/* take the configuration pool_reload left */
 };
 
 /*
@@ -65,6 +67,24 @@ void		 pool_flush(struct pool *);
 
 /* Send a control message to every worker.  Feeder only. */
 void		 pool_broadcast(struct pool *, enum pool_ctl);
+
+/*
+ * Hand every worker the reloaded configuration `conf` through its inbox;
+ * each switches to it between callbacks (or keeps its own and logs why)
+ * and rings the feeder's doorbell.  conf must live while pool_uses says
+ * so.  Returns -1 (nothing sent) while a worker has yet to take the last
+ * one.  Feeder only.
+ */
+int		 pool_reload(struct pool *, const struct conf *conf);
+
+/* Whether a worker has yet to take the last pool_reload's.  Feeder. */
+bool		 pool_reloading(struct pool *);
+
+/*
+ * Whether a worker still serves with `conf` or has yet to take it.  Any
+ * thread (the feeder frees a replaced configuration once no worker does).
+ */
+bool		 pool_uses(struct pool *, const struct conf *conf);
 
 /* Threads still running their loop.  Any thread. */
 unsigned	 pool_running(struct pool *);

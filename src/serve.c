@@ -146,16 +146,17 @@ static void	 serve_fields(const struct http_request *,
 static unsigned	 serve_siblings(struct serve *, struct serve_ctx *,
 		    const struct fcache_entry *, const char *, size_t);
 
+static const enum fcache_links	 serve_links[] = {
+	[CONF_SYMLINKS_INSIDE] = FCACHE_LINKS_INSIDE,
+	[CONF_SYMLINKS_NEVER] = FCACHE_LINKS_NEVER,
+	[CONF_SYMLINKS_ALWAYS] = FCACHE_LINKS_ALWAYS,
+};
+
 struct serve *
 serve_create(const struct conf *conf, const char *root,
     const struct mime *mime, struct status *st, unsigned cache_entries,
     char *err, size_t errlen)
 {
-	static const enum fcache_links	 links[] = {
-		[CONF_SYMLINKS_INSIDE] = FCACHE_LINKS_INSIDE,
-		[CONF_SYMLINKS_NEVER] = FCACHE_LINKS_NEVER,
-		[CONF_SYMLINKS_ALWAYS] = FCACHE_LINKS_ALWAYS,
-	};
 	struct serve			*s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -166,7 +167,8 @@ serve_create(const struct conf *conf, const char *root,
 	s->mime = mime;
 	s->st = st;
 	s->rootfd = -1;
-	if ((s->fc = fcache_create(cache_entries, links[conf->symlinks])) ==
+	if ((s->fc = fcache_create(cache_entries,
+	    serve_links[conf->symlinks])) ==
 	    NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -184,6 +186,33 @@ serve_create(const struct conf *conf, const char *root,
  fail:
 	serve_destroy(s);
 	return NULL;
+}
+
+int
+serve_reload(struct serve *s, const struct conf *conf, char *err,
+    size_t errlen)
+{
+	struct vhost	*vh = NULL;
+	int		 fd;
+
+	if ((fd = open(conf->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1) {
+		snprintf(err, errlen, "--root: cannot open \"%s\": %s",
+		    conf->root, strerror(errno));
+		return -1;
+	}
+	if (conf->vhost_root[0] != '\0' && (vh = vhost_create(
+	    conf->vhost_root, s->fc, err, errlen)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	vhost_destroy(s->vhost);
+	s->vhost = vh;
+	close(s->rootfd);
+	s->rootfd = fd;
+	s->conf = conf;
+	fcache_flush(s->fc, serve_links[conf->symlinks]);
+	return 0;
 }
 
 void

@@ -77,6 +77,16 @@ struct serve	*serve_create(const struct conf *, const char *root,
 void		 serve_destroy(struct serve *);
 
 /*
+ * Take a reloaded configuration: open its docroot (and --vhost-root)
+ * first, and only then swap them in and forget the cached files, so that
+ * on failure (-1, a reason in err) nothing changed.  Responses in flight
+ * keep the files they pinned.  `conf` must outlive the serve or the next
+ * reload.
+ */
+int		 serve_reload(struct serve *, const struct conf *, char *err,
+		    size_t errlen);
+
+/*
  * Answer a parsed request.  The head is written into head[0..cap) (cap
  * >= SERVE_HEAD_MAX) and described, with the body, in *res.
  * `req->keep_alive` decides the Connection field; a status that must close

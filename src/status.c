@@ -27,6 +27,7 @@ static const char *const status_names[STATUS__COUNT] = {
 	[STATUS_HEADERS_TOO_LARGE] = "headers_too_large",
 	[STATUS_BODY_TOO_LARGE] = "body_too_large",
 	[STATUS_FILE_EMFILE] = "file_emfile",
+	[STATUS_PROXY_ERRORS] = "proxy_errors",
 	[STATUS_LOG_DROPS] = "log_drops",
 };
 

@@ -28,6 +28,7 @@ enum status_counter {
 	STATUS_HEADERS_TOO_LARGE, /* 431 */
 	STATUS_BODY_TOO_LARGE,	/* 413 */
 	STATUS_FILE_EMFILE,	/* open() of a file hit EMFILE: 503 */
+	STATUS_PROXY_ERRORS,	/* --proxy-protocol: no valid header */
 	STATUS_LOG_DROPS,	/* log lines dropped (copied from log.c at exit) */
 	STATUS__COUNT
 };

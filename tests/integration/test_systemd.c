@@ -789,6 +789,66 @@ test_systemd_notify_abstract(void **state)
 	sdt_notify_case(true);
 }
 
+/*
+ * SIGHUP under the service manager: RELOADING=1 with MONOTONIC_USEC=,
+ * then READY=1 again once reloaded; the inherited socket is kept (the
+ * --listen given, a taken port, is never bound) and still serves.
+ */
+static void
+test_systemd_reload_keeps_inherited(void **state)
+{
+	struct harness_server	 s;
+	struct sdt_notify	 n;
+	const char		*args[] = { "--listen", NULL, "--workers", "1",
+	    NULL, NULL };
+	char			 dir[256], busy[64];
+	const char		*m;
+	int			 lfd, bfd, port, bport, st;
+
+	args[4] = harness_htdocs();
+	assert_int_equal(harness_tmpdir_create(dir, sizeof(dir), "sdtr"), 0);
+	sdt_notify_open(&n, dir, false);
+	lfd = sdt_tcp_listener(AF_INET, "127.0.0.1", &port);
+	assert_true(lfd != -1);
+	bfd = sdt_tcp_listener(AF_INET, "127.0.0.1", &bport);
+	assert_true(bfd != -1);
+	snprintf(busy, sizeof(busy), "127.0.0.1:%d", bport);
+	args[1] = busy;
+	assert_int_equal(setenv("NOTIFY_SOCKET", n.name, 1), 0);
+	if (sdt_start(&s, &lfd, 1, SDT_PID_SELF, NULL, args) == -1) {
+		unsetenv("NOTIFY_SOCKET");
+		sdt_dump_log(&s);
+		fail_msg("sluice did not start: %s", strerror(errno));
+	}
+	unsetenv("NOTIFY_SOCKET");
+	close(lfd);
+	assert_int_equal(sdt_notify_wait(&n, "READY=1", SDT_TIMEOUT_MS), 0);
+	assert_int_equal(harness_server_signal(&s, SIGHUP), 0);
+	if (sdt_notify_wait(&n, "RELOADING=1", SDT_TIMEOUT_MS) == -1 ||
+	    sdt_notify_wait(&n, "READY=1", SDT_TIMEOUT_MS) == -1) {
+		sdt_dump_log(&s);
+		fail_msg("no RELOADING=1 then READY=1 (received: %s)", n.all);
+	}
+	m = strstr(n.all, "RELOADING=1|MONOTONIC_USEC=");
+	assert_non_null(m);
+	assert_true(strtoull(m + strlen("RELOADING=1|MONOTONIC_USEC="), NULL,
+	    10) > 0);
+	assert_int_equal(sdt_count_lines(n.all, "READY=1"), 2);
+	assert_int_equal(harness_server_wait_log(&s, "reloaded:",
+	    SDT_TIMEOUT_MS), 0);
+	assert_serves_hello(port, 0);
+	if (harness_log_contains(&s, busy)) {
+		sdt_dump_log(&s);
+		fail_msg("the reload touched --listen %s", busy);
+	}
+	assert_int_equal(harness_server_stop(&s, &st), 0);
+	assert_int_equal(harness_exit_code(st), 0);
+	harness_server_cleanup(&s);
+	sdt_notify_close(&n);
+	close(bfd);
+	(void)harness_rmtree(dir);
+}
+
 /* The daemon of test_systemd_notify_mainpid, for its teardown to stop. */
 static pid_t	sdt_daemon;
 
@@ -1024,6 +1084,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_systemd_notify_abstract,
 		    harness_watchdog_setup, harness_watchdog_teardown),
 		cmocka_unit_test_setup_teardown(test_systemd_notify_bad_value,
+		    harness_watchdog_setup, harness_watchdog_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_systemd_reload_keeps_inherited,
 		    harness_watchdog_setup, harness_watchdog_teardown),
 		cmocka_unit_test_setup_teardown(test_systemd_notify_mainpid,
 		    harness_watchdog_setup, sdt_daemon_teardown),

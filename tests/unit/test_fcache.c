@@ -815,6 +815,38 @@ test_fcache_pin_survives_replace(void **state)
 	assert_int_equal(fd_count(), before + 1);
 }
 
+/*
+ * A flush (a reload) forgets every entry and takes the new symlink
+ * policy; a pinned entry stays readable until its release.
+ */
+static void
+test_fcache_flush_keeps_pins(void **state)
+{
+	struct fx			*fx = *state;
+	const struct fcache_entry	*l, *e;
+	int				 before;
+
+	mkcache(fx, 8, FCACHE_LINKS_INSIDE);
+	before = fd_count();
+	l = fcache_get(fx->fc, fx->rootfd, "large.bin", "large.bin");
+	assert_int_equal(l->err, 0);
+	fcache_pin(fx->fc, l);
+	e = fcache_get(fx->fc, fx->rootfd, "big2.bin", "big2.bin");
+	assert_int_equal(e->err, 0);
+	assert_int_equal(fd_count(), before + 2);
+	fcache_flush(fx->fc, FCACHE_LINKS_NEVER);
+	/* The unpinned one is closed, the pinned one still reads. */
+	assert_int_equal(fd_count(), before + 1);
+	check_pattern(l, LARGE_SIZE, 2);
+	e = fcache_get(fx->fc, fx->rootfd, "large.bin", "large.bin");
+	assert_ptr_not_equal(e, l);
+	/* The new policy: a symlink is refused. */
+	e = fcache_get(fx->fc, fx->rootfd, "link_inside", "link_inside");
+	assert_int_equal(e->err, ELOOP);
+	fcache_release(fx->fc, l);
+	assert_int_equal(fd_count(), before + 1);
+}
+
 /* max = 0: every get still gives an entry fit for immediate use. */
 static void
 test_fcache_get_max_zero(void **state)
@@ -1457,6 +1489,7 @@ main(void)
 		F(test_fcache_get_many_keys),
 		F(test_fcache_pin_survives_eviction),
 		F(test_fcache_pin_survives_replace),
+		F(test_fcache_flush_keeps_pins),
 		F(test_fcache_get_max_zero),
 		F(test_fcache_open_fresh),
 		F(test_fcache_open_confined),

@@ -267,6 +267,56 @@ test_pool_broadcast_drain_stops_and_joins(void **state)
 }
 
 static int
+reload_taken(struct fixture *f)
+{
+	return !pool_reloading(f->pool);
+}
+
+/*
+ * A reload reaches both workers through their inboxes: while it is
+ * pending the old configuration counts as used, a second one is refused,
+ * and once taken the new docroot answers on a connection opened before
+ * (its worker switched between two requests) and the old is unused.
+ */
+static void
+test_pool_reload_switches_workers(void **state)
+{
+	struct fixture	*f = *state;
+	struct conf	*next;
+	char		 buf[8192];
+	int		 fd, w;
+
+	fd = hand_off(f, &w);
+	pool_flush(f->pool);
+	request(fd, "GET /hello.html HTTP/1.1\r\nHost: t\r\n\r\n", buf,
+	    sizeof(buf));
+	assert_memory_equal(buf, "HTTP/1.1 200 OK\r\n", 17);
+	assert_non_null(next = malloc(sizeof(*next)));
+	memcpy(next, &f->conf, sizeof(*next));
+	/* A docroot without hello.html. */
+	assert_true(strlen(f->conf.root) + 4 < sizeof(next->root));
+	memcpy(next->root + strlen(f->conf.root), "/sub", 5);
+	assert_true(pool_uses(f->pool, &f->conf));
+	assert_false(pool_uses(f->pool, next));
+	assert_int_equal(pool_reload(f->pool, next), 0);
+	assert_true(pool_uses(f->pool, next));
+	assert_int_equal(wait_for(f, reload_taken), 0);
+	assert_false(pool_uses(f->pool, &f->conf));
+	assert_true(pool_uses(f->pool, next));
+	memset(buf, 0, sizeof(buf));
+	request(fd, "GET /hello.html HTTP/1.1\r\nHost: t\r\n\r\n", buf,
+	    sizeof(buf));
+	assert_memory_equal(buf, "HTTP/1.1 404 Not Found\r\n", 24);
+	close(fd);
+	assert_int_equal(wait_for(f, all_closed), 0);
+	/* Back, so that teardown frees nothing in use. */
+	assert_int_equal(pool_reload(f->pool, &f->conf), 0);
+	assert_int_equal(wait_for(f, reload_taken), 0);
+	assert_false(pool_uses(f->pool, next));
+	free(next);
+}
+
+static int
 start_pool(void **state)
 {
 	struct fixture	*f;
@@ -292,6 +342,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_pool_broadcast_drain_stops_and_joins, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_pool_reload_switches_workers, start_pool, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
