@@ -51,6 +51,13 @@ struct conf_listen {
 	char			 spec[128];	/* as given: "127.0.0.1:7878" */
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
+	/*
+	 * Passed by the service manager (systemd_adopt_listeners): fd is
+	 * already listening, spec and addr come from getsockname, and a
+	 * reload must keep it rather than bind the new --listen list.
+	 */
+	bool			 inherited;
+	int			 fd;		/* only when inherited */
 };
 
 enum conf_dotfiles {

@@ -54,6 +54,7 @@
 #include "log.h"
 #include "pool.h"
 #include "status.h"
+#include "systemd.h"
 
 struct feeder {
 	struct event_base	*base;
@@ -75,6 +76,7 @@ struct feeder {
 	struct event		*ev_flush;
 	struct event		*ev_retry;
 	struct event		*ev_deadline;
+	struct event		*ev_status;	/* only under NOTIFY_SOCKET */
 	struct event		*ev_sig[4];
 	unsigned		 batch;
 	bool			 flush_pending;
@@ -96,10 +98,12 @@ static void	 feeder_bell_cb(evutil_socket_t, short, void *);
 static void	 feeder_retry_cb(evutil_socket_t, short, void *);
 static void	 feeder_deadline_cb(evutil_socket_t, short, void *);
 static void	 feeder_signal_cb(evutil_socket_t, short, void *);
+static void	 feeder_status_cb(evutil_socket_t, short, void *);
 static void	 feeder_update(struct feeder *);
 static void	 feeder_check_cap(struct feeder *);
 static int	 feeder_listen(const struct conf_listen *, unsigned, char *,
 		    size_t);
+static int	 feeder_adopt(const struct conf_listen *);
 static void	 feeder_addr(const struct sockaddr *, char *, size_t);
 static void	 feeder_reload(struct feeder *);
 static int	 feeder_relisten(struct feeder *, struct conf *);
@@ -167,6 +171,7 @@ feeder_create(const struct conf *conf, struct pool *pool, struct status *st,
 	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	struct event_base	*base;
 	struct feeder		*f;
+	struct timeval		 tv;
 	size_t			 i;
 	int			 fd;
 
@@ -188,8 +193,11 @@ feeder_create(const struct conf *conf, struct pool *pool, struct status *st,
 		f->resume_at = conf->max_conns - 1;
 	f->initial = conf;
 	for (i = 0; i < conf->nlisten; i++) {
-		fd = feeder_listen(&conf->listen[i], conf->backlog, err,
-		    errlen);
+		if (conf->listen[i].inherited)
+			fd = feeder_adopt(&conf->listen[i]);
+		else
+			fd = feeder_listen(&conf->listen[i], conf->backlog,
+			    err, errlen);
 		if (fd == -1 || feeder_add_listener(f, fd,
 		    conf->listen[i].spec, err, errlen) == -1)
 			goto fail;
@@ -208,6 +216,17 @@ feeder_create(const struct conf *conf, struct pool *pool, struct status *st,
 	    f->ev_deadline == NULL || event_add(f->ev_bell, NULL) == -1) {
 		snprintf(err, errlen, "cannot create the feeder's events");
 		goto fail;
+	}
+	if (systemd_is_notifying()) {
+		tv.tv_sec = SYSTEMD_STATUS_S;
+		tv.tv_usec = 0;
+		f->ev_status = event_new(base, -1, EV_PERSIST,
+		    feeder_status_cb, f);
+		if (f->ev_status == NULL || event_add(f->ev_status, &tv) ==
+		    -1) {
+			snprintf(err, errlen, "cannot create the status timer");
+			goto fail;
+		}
 	}
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		f->ev_sig[i] = evsignal_new(base, sigs[i], feeder_signal_cb, f);
@@ -282,6 +301,8 @@ int
 feeder_run(struct feeder *f, char *err, size_t errlen)
 {
 	feeder_update(f);
+	if (f->ev_status != NULL)
+		feeder_status_cb(-1, 0, f);
 	if (event_base_dispatch(f->base) == -1) {
 		snprintf(err, errlen, "the feeder's loop failed");
 		return -1;
@@ -309,6 +330,8 @@ feeder_destroy(struct feeder *f)
 		event_free(f->ev_retry);
 	if (f->ev_deadline != NULL)
 		event_free(f->ev_deadline);
+	if (f->ev_status != NULL)
+		event_free(f->ev_status);
 	if (f->efd != -1)
 		close(f->efd);
 	if (f->base != NULL)
@@ -484,6 +507,9 @@ feeder_signal_cb(evutil_socket_t sig, short what, void *arg)
 	f->stopping = true;
 	log_info("stopping: %llu connections open",
 	    (unsigned long long)status_get(f->st, STATUS_OPEN));
+	systemd_stopping();
+	if (f->ev_status != NULL)
+		feeder_status_cb(-1, 0, f);
 	/* Close the listeners: new clients are refused, not queued. */
 	for (i = 0; i < f->nlev; i++)
 		evconnlistener_free(f->lev[i]);
@@ -495,6 +521,20 @@ feeder_signal_cb(evutil_socket_t sig, short what, void *arg)
 	evtimer_add(f->ev_deadline, &tv);
 	if (pool_running(f->pool) == 0)
 		event_base_loopbreak(f->base);
+}
+
+/*
+ * Every SYSTEMD_STATUS_S seconds under a service manager: the counters
+ * and the state of the gate as its STATUS= line (sent only if changed).
+ */
+static void
+feeder_status_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct feeder	*f = arg;
+
+	systemd_status_update(f->st, f->stopping ? "stopping" :
+	    f->fd_paused ? "accept paused (out of file descriptors)" :
+	    f->cap_paused ? "accept paused (connection cap)" : "accepting");
 }
 
 /* Enable the listeners exactly when nothing holds the gate closed. */
@@ -567,6 +607,20 @@ feeder_listen(const struct conf_listen *l, unsigned backlog, char *err,
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * A socket the service manager bound and listens on (its backlog is the
+ * .socket unit's Backlog=): only what feeder_listen sets for accepted
+ * sockets to inherit.  The feeder owns it from here.
+ */
+static int
+feeder_adopt(const struct conf_listen *l)
+{
+	int	 one = 1;
+
+	(void)setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return l->fd;
 }
 
 /* "1.2.3.4:80" or "[::1]:80" for a log line. */
@@ -656,10 +710,17 @@ feeder_reload(struct feeder *f)
 		return;
 	}
 	log_info("SIGHUP: reloading the configuration");
+	systemd_reloading();
 	if ((next = f->load(f->load_arg, old, err, sizeof(err))) == NULL) {
 		log_warnx("reload failed: %s; still running the previous "
 		    "configuration", err);
+		systemd_ready();
 		return;
+	}
+	/* The service manager's sockets stay, whatever --listen now says. */
+	if (old->nlisten > 0 && old->listen[0].inherited) {
+		memcpy(next->listen, old->listen, sizeof(next->listen));
+		next->nlisten = old->nlisten;
 	}
 	if (conf_keep_restart(old, next, names, sizeof(names)) > 0)
 		log_warnx("reload: restart required to change %s; applying "
@@ -668,9 +729,12 @@ feeder_reload(struct feeder *f)
 		log_warnx("reload failed: %s; still running the previous "
 		    "configuration", err);
 		free(next);
+		systemd_ready();
 		return;
 	}
-	if (feeder_relisten(f, next) == -1)
+	if (next->listen[0].inherited)
+		log_debug("reload: the service manager's sockets are kept");
+	else if (feeder_relisten(f, next) == -1)
 		log_warnx("reload: the listeners are unchanged");
 	/* From here on the workers may use next: it is committed. */
 	(void)pool_reload(f->pool, next);
@@ -692,6 +756,7 @@ feeder_reload(struct feeder *f)
 		feeder_check_cap(f);
 	log_info("reloaded: serving %s, at most %u connections", next->root,
 	    next->max_conns);
+	systemd_ready();
 }
 
 /*

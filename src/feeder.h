@@ -50,7 +50,11 @@ int		 feeder_fit_budget(struct conf *, bool reload, char *err,
 /*
  * Create the feeder's event base (after pool_create, which readies
  * libevent for threads) and bind and listen on every conf->listen address
- * (SO_REUSEADDR, IPV6_V6ONLY, backlog conf->backlog).  Returns NULL with
+ * (SO_REUSEADDR, IPV6_V6ONLY, backlog conf->backlog), or, for an entry
+ * marked inherited, adopt its descriptor, already listening, and own it
+ * from then on (if feeder_create fails, the inherited descriptors not yet
+ * adopted stay open: the caller exits).  Under a service manager, also
+ * arm the SYSTEMD_STATUS_S timer of the STATUS= line.  Returns NULL with
  * a reason in err.
  */
 struct feeder	*feeder_create(const struct conf *, struct pool *,

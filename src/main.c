@@ -32,6 +32,7 @@
 #include "mime.h"
 #include "pool.h"
 #include "status.h"
+#include "systemd.h"
 
 #ifndef SLUICE_SITEDIR
 #define SLUICE_SITEDIR	"/usr/local/share/sluice/html"
@@ -106,6 +107,15 @@ main(int argc, char **argv)
 		    PACKAGE_NAME);
 		return CONF_EXIT_USAGE;
 	}
+	/*
+	 * Sockets from the service manager replace --listen; adopted
+	 * before any descriptor is opened that could land among them, and
+	 * before the budget counts the listeners.
+	 */
+	if (systemd_adopt_listeners(&conf, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	systemd_notify_init();
+
 	/* Root without --user: a warning in the foreground, else refused. */
 	if (geteuid() == 0 && conf.user[0] == '\0') {
 		if (conf.daemon) {
@@ -200,6 +210,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* Bound, logs open, root dropped, workers running: serving. */
+	systemd_ready();
 
 	feeder_set_loader(feeder, main_reload, &args);
 	rc = feeder_run(feeder, err, sizeof(err)) == -1 ? 1 : 0;
@@ -221,6 +233,7 @@ main(int argc, char **argv)
 		log_warn("--pidfile: cannot remove \"%s\" (its directory "
 		    "must be writable by --user%s)", conf.pidfile,
 		    conf.chroot[0] != '\0' ? ", and inside --chroot" : "");
+	systemd_notify_close();
 	/* Last, once all is released: the parent's exit status says it. */
 	if (dfd != -1)
 		daemon_fail(dfd, err);
