@@ -438,10 +438,8 @@ feeder_signal_cb(evutil_socket_t sig, short what, void *arg)
 	size_t		 i;
 
 	if (sig == SIGUSR1) {
-		if (log_reopen() == -1)
-			log_warn("SIGUSR1: cannot reopen the access log; "
-			    "still writing to the old file");
-		else
+		/* log_reopen says what it could not reopen. */
+		if (log_reopen() == 0)
 			log_info("SIGUSR1: logs reopened");
 		return;
 	}
