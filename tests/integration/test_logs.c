@@ -879,7 +879,7 @@ test_logs_syslog_path(void **state)
 	char			 sub[PATH_MAX], alog[PATH_MAX], gone[PATH_MAX];
 	char			*all;
 	pid_t			 pid;
-	int			 fd;
+	int			 fd, st;
 
 	lgs_path(f, "log.sock", sock, sizeof(sock));
 	snprintf(dest, sizeof(dest), "syslog:%s", sock);
@@ -898,7 +898,10 @@ test_logs_syslog_path(void **state)
 	if (!lgs_recv_until(fd, "] counters: ", all, 65536, LGS_TIMEOUT_MS))
 		fail_msg("no counters line on the syslog socket; got:\n%s",
 		    all);
-	lgs_stop(&srv);
+	/* Stopping already: a second SIGTERM could find it past its loop. */
+	assert_int_equal(harness_server_wait(&srv, LGS_TIMEOUT_MS, &st), 0);
+	assert_int_equal(harness_exit_code(st), 0);
+	harness_server_cleanup(&srv);
 	print_message("%s", all);
 	lgs_check_syslog(all, LGS_PRI_INFO, pid, "[info] listening on "
 	    "127.0.0.1:");
@@ -936,7 +939,8 @@ test_logs_syslog_path(void **state)
  * A bad value of each log option is refused at start-up, exit 2, with
  * one line naming the option and the value; from a file with FILE:LINE.
  * A file that cannot be opened stops the start with exit 1, naming
- * --error-log.
+ * --error-log; a start-up failure once the error log is a file is told
+ * there and on standard error.
  */
 static void
 test_logs_bad_values(void **state)
@@ -958,8 +962,8 @@ test_logs_bad_values(void **state)
 	};
 	struct lfx		*f = *state;
 	struct harness_run	 r;
-	const char		*args[8];
-	char			 conf[PATH_MAX], missing[PATH_MAX];
+	const char		*args[10];
+	char			 conf[PATH_MAX], missing[PATH_MAX], *log;
 	size_t			 i;
 	int			 fd;
 
@@ -1013,6 +1017,28 @@ test_logs_bad_values(void **state)
 		    "a message naming the option and the file", missing,
 		    r.code, r.err);
 	harness_run_free(&r);
+
+	/*
+	 * A start-up failure once the error log is a file: the reason is
+	 * in the file and, for whoever started sluice, on standard error.
+	 */
+	lgs_path(f, "error.log", conf, sizeof(conf));
+	args[0] = "--error-log";
+	args[1] = conf;
+	args[6] = "--access-log";
+	args[7] = missing;
+	args[8] = NULL;
+	assert_int_equal(harness_run(args, NULL, LGS_TIMEOUT_MS, &r), 0);
+	if (r.code != 1 || strstr(r.err, "[fatal] --access-log: cannot open") ==
+	    NULL)
+		fail_msg("--access-log %s with --error-log FILE: exit %d, "
+		    "stderr \"%s\"; want 1 and the reason", missing, r.code,
+		    r.err);
+	harness_run_free(&r);
+	log = lgs_read(conf);
+	if (strstr(log, "[fatal] --access-log: cannot open") == NULL)
+		fail_msg("the error-log file lacks the fatal line: %s", log);
+	free(log);
 }
 
 /*

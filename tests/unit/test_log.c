@@ -1017,6 +1017,45 @@ test_log_error_file_levels_reopen(void **state)
 	(void)rmdir(dir);
 }
 
+/*
+ * Standard error that is journald's stream ($JOURNAL_STREAM names its
+ * device and inode): each line starts with its priority, "<N>", and
+ * carries no timestamp (the journal has its own), so that the journal
+ * records each message's level.
+ */
+static void
+test_log_journal_stream_prefix(void **state)
+{
+	struct stat	 sb;
+	char		 env[64], back[4096];
+	size_t		 got;
+	int		 sv[2], saved;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sv), 0);
+	assert_int_equal(fstat(sv[0], &sb), 0);
+	snprintf(env, sizeof(env), "%llu:%llu", (unsigned long long)sb.st_dev,
+	    (unsigned long long)sb.st_ino);
+	assert_int_equal(setenv("JOURNAL_STREAM", env, 1), 0);
+	fflush(stderr);
+	assert_true((saved = dup(STDERR_FILENO)) != -1);
+	assert_true(dup2(sv[0], STDERR_FILENO) == STDERR_FILENO);
+	log_init(LOG_LEVEL_DEBUG);
+	log_warnx("w");
+	log_info("i");
+	log_debug("d");
+	log_close();
+	(void)dup2(saved, STDERR_FILENO);
+	close(saved);
+	assert_int_equal(unsetenv("JOURNAL_STREAM"), 0);
+	close(sv[0]);
+	got = read_back(sv[1], back, sizeof(back) - 1, true);
+	close(sv[1]);
+	back[got] = '\0';
+	assert_string_equal(back, "<4>[warn] w\n<6>[info] i\n<7>[debug] d\n");
+}
+
 int
 main(void)
 {
@@ -1035,6 +1074,7 @@ main(void)
 		cmocka_unit_test(test_log_syslog_header),
 		cmocka_unit_test(test_log_syslog_socket),
 		cmocka_unit_test(test_log_error_file_levels_reopen),
+		cmocka_unit_test(test_log_journal_stream_prefix),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
