@@ -34,7 +34,7 @@
 enum conf_kind {
 	CONF_K_LISTEN,		/* appends to listen[] */
 	CONF_K_PATH,		/* char[PATH_MAX] */
-	CONF_K_LOG,		/* char[PATH_MAX]: a log file, or syslog[:PATH] */
+	CONF_K_LOG,		/* char[PATH_MAX]: a file, syslog[:PATH] */
 	CONF_K_UINT,		/* unsigned, [min, max] */
 	CONF_K_SECONDS,		/* unsigned ms, [min, max] ms */
 	CONF_K_BYTES,		/* uint64_t with k/m/g suffix */
@@ -568,10 +568,10 @@ conf_apply(struct conf *c, const struct conf_option *o, const char *v,
 	case CONF_K_LOG:
 		if (conf_check_log(o, v) == -1) {
 			conf_err(err, errlen, o, v, "%s, syslog, "
-			    "syslog:/PATH/TO/SOCKET (under %zu bytes) or a file "
-			    "name", o->offset == OFF(error_log) ? "stderr" :
-			    "- (standard output)", sizeof(((struct sockaddr_un *)
-			    NULL)->sun_path));
+			    "syslog:/PATH/TO/SOCKET (under %zu bytes) or a "
+			    "file name", o->offset == OFF(error_log) ?
+			    "stderr" : "- (standard output)",
+			    sizeof(((struct sockaddr_un *)NULL)->sun_path));
 			return -1;
 		}
 		snprintf(base + o->offset, PATH_MAX, "%s", v);

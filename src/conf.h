@@ -95,7 +95,7 @@ struct conf {
 	uint64_t		 max_body;
 	char			 port_file[PATH_MAX];	/* "" if none */
 	char			 access_log[PATH_MAX];	/* "" if none */
-	char			 error_log[PATH_MAX];	/* "stderr", "syslog"... */
+	char			 error_log[PATH_MAX];	/* "stderr"... */
 	int			 log_format;	/* enum log_format */
 	int			 log_level;	/* enum log_level, before -v */
 	int			 verbose;

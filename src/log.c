@@ -195,9 +195,9 @@ log_reopen(void)
 		if (d->kind == LOG_KIND_SYSLOG) {
 			/* The daemon may have been restarted meanwhile. */
 			if (log_syslog_connect(d->fd, d->path) == -1) {
-				log_warn("SIGUSR1: cannot connect the %s log to "
-				    "\"%s\"; its lines are dropped until it "
-				    "listens", names[i], d->path);
+				log_warn("SIGUSR1: cannot connect the %s log "
+				    "to \"%s\"; its lines are dropped until "
+				    "it listens", names[i], d->path);
 				rc = -1;
 			}
 			continue;

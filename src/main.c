@@ -281,7 +281,8 @@ main_absolute(struct conf *c, char *err, size_t errlen)
 		if (paths[i][0] == '\0' || paths[i][0] == '/' ||
 		    strcmp(paths[i], LOG_DEST_STDOUT) == 0 ||
 		    (paths[i] == c->error_log && strcmp(paths[i],
-		    LOG_DEST_STDERR) == 0) || log_dest_is_syslog(paths[i], NULL))
+		    LOG_DEST_STDERR) == 0) ||
+		    log_dest_is_syslog(paths[i], NULL))
 			continue;
 		if ((size_t)snprintf(buf, sizeof(buf), "%s/%s", cwd,
 		    paths[i]) >= sizeof(buf)) {

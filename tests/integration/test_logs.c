@@ -307,7 +307,8 @@ lgs_json(const char *line, struct lfield *f, int max)
 					f[n].val[o] = *p++;
 				} else if (*p == 'u' && strspn(p + 1,
 				    "0123456789abcdef") >= 4 &&
-				    sscanf(p + 1, "%4x", &v) == 1 && v < 0x100) {
+				    sscanf(p + 1, "%4x", &v) == 1 &&
+				    v < 0x100) {
 					f[n].val[o] = (char)v;
 					p += 5;
 				} else
@@ -950,9 +951,10 @@ test_logs_bad_values(void **state)
 		{ "--error-log", "-", NULL },
 		{ "--error-log", "syslog:", NULL },
 		{ "--error-log", "syslog:dev/log", NULL },
-		{ "--error-log", "syslog:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		    "aaaaaaaaaaaaaaaaaaaa", NULL },
+		/* Longer than a socket address holds (108 bytes). */
+		{ "--error-log", "syslog:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL },
 		{ "--access-log", "syslog:relative", NULL },
 		{ "--access-log", "", NULL },
 		{ "--log-format", "apache", NULL },

@@ -883,7 +883,8 @@ test_log_syslog_socket(void **state)
 	struct sigaction	 sa, old_sa;
 	struct log_access	 a;
 	char			 dir[] = "/tmp/sluice-test-log.XXXXXX";
-	char			 path[256], dest[300], buf[LOG_ACCESS_MAX + 256];
+	char			 path[256], dest[300];
+	char			 buf[LOG_ACCESS_MAX + 256];
 	unsigned long long	 d0;
 	int			 fd, i;
 
