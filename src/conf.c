@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -28,10 +29,12 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "log.h"
 
 enum conf_kind {
 	CONF_K_LISTEN,		/* appends to listen[] */
 	CONF_K_PATH,		/* char[PATH_MAX] */
+	CONF_K_LOG,		/* char[PATH_MAX]: a file, syslog[:PATH] */
 	CONF_K_UINT,		/* unsigned, [min, max] */
 	CONF_K_SECONDS,		/* unsigned ms, [min, max] ms */
 	CONF_K_BYTES,		/* uint64_t with k/m/g suffix */
@@ -99,8 +102,18 @@ static const struct conf_option conf_options[] = {
 	{ "port-file", 0, "FILE", CONF_K_PATH, OFF(port_file), 0, 0,
 	    "write the first listener's port to FILE once listening",
 	    "none", NULL },
-	{ "access-log", 0, "FILE", CONF_K_PATH, OFF(access_log), 0, 0,
-	    "Combined Log Format access log; -: standard output", "none", NULL },
+	{ "access-log", 0, "DEST", CONF_K_LOG, OFF(access_log), 0, 0,
+	    "access log: a FILE, - (standard output), syslog, syslog:SOCKET",
+	    "none", NULL },
+	{ "log-format", 0, "combined|common|json", CONF_K_ENUM,
+	    OFF(log_format), 0, 0, "format of the access log's lines",
+	    "combined", "combined|common|json" },
+	{ "error-log", 0, "DEST", CONF_K_LOG, OFF(error_log), 0, 0,
+	    "error log: stderr, syslog, syslog:SOCKET or a FILE",
+	    CONF_DEFAULT_ERROR_LOG, NULL },
+	{ "log-level", 0, "warn|info|debug|trace", CONF_K_ENUM, OFF(log_level),
+	    0, 0, "least severe error-log messages written; -v raises it",
+	    "info", "warn|info|debug|trace" },
 	{ "index", 0, "NAMES", CONF_K_INDEX, 0, 0, 0,
 	    "index files of a directory, in order (space or comma list)",
 	    CONF_DEFAULT_INDEX, NULL },
@@ -177,6 +190,7 @@ static int	 conf_set_index(struct conf *, const char *);
 static int	 conf_add_error_page(struct conf *, const char *);
 static bool	 conf_path_climbs(const char *);
 static int	 conf_add_header(struct conf *, const char *);
+static int	 conf_check_log(const struct conf_option *, const char *);
 static int	 conf_add_cache_rule(struct conf *, const char *);
 static void	 conf_err(char *, size_t, const struct conf_option *,
 		    const char *, const char *, ...)
@@ -201,6 +215,9 @@ conf_init(struct conf *c)
 	c->max_body = CONF_DEFAULT_MAX_BODY;
 	c->precompressed = true;
 	c->nosniff = true;
+	snprintf(c->error_log, sizeof(c->error_log), "%s",
+	    CONF_DEFAULT_ERROR_LOG);
+	c->log_level = CONF_DEFAULT_LOG_LEVEL;
 	(void)conf_set_index(c, CONF_DEFAULT_INDEX);
 }
 
@@ -322,6 +339,7 @@ conf_print(const struct conf *c, FILE *out)
 				    c->listen[k].spec);
 			break;
 		case CONF_K_PATH:
+		case CONF_K_LOG:
 			if (base[o->offset] != '\0')
 				fprintf(out, "%s %s\n", o->name, base +
 				    o->offset);
@@ -552,6 +570,17 @@ conf_apply(struct conf *c, const struct conf_option *o, const char *v,
 		snprintf(base + o->offset, PATH_MAX, "%s", v);
 		if (o->offset == OFF(root))
 			c->root_given = true;
+		return 0;
+	case CONF_K_LOG:
+		if (conf_check_log(o, v) == -1) {
+			conf_err(err, errlen, o, v, "%s, syslog, "
+			    "syslog:/PATH/TO/SOCKET (under %zu bytes) or a "
+			    "file name", o->offset == OFF(error_log) ?
+			    "stderr" : "- (standard output)",
+			    sizeof(((struct sockaddr_un *)NULL)->sun_path));
+			return -1;
+		}
+		snprintf(base + o->offset, PATH_MAX, "%s", v);
 		return 0;
 	case CONF_K_UINT:
 		if (conf_parse_uint(v, o->min, o->max, &n) == -1) {
@@ -1091,6 +1120,29 @@ conf_add_header(struct conf *c, const char *v)
 		return -1;
 	snprintf(c->headers + have, sizeof(c->headers) - have,
 	    "%.*s: %.*s\r\n", (int)nlen, v, (int)vlen, val);
+	return 0;
+}
+
+/*
+ * A log destination: a file name, or "syslog" or "syslog:/PATH" whose
+ * path fits a socket address (a relative one would depend on the working
+ * directory, which a daemon leaves).  "-" (standard output) is for the
+ * access log only; the error log names standard error "stderr".  0 or -1.
+ */
+static int
+conf_check_log(const struct conf_option *o, const char *v)
+{
+	const char	*path;
+
+	if (*v == '\0' || strlen(v) >= PATH_MAX)
+		return -1;
+	if (strcmp(v, LOG_DEST_STDOUT) == 0)
+		return o->offset == OFF(access_log) ? 0 : -1;
+	if (!log_dest_is_syslog(v, &path))
+		return 0;
+	if (path[0] != '/' || strlen(path) >= sizeof(((struct sockaddr_un *)
+	    NULL)->sun_path))
+		return -1;
 	return 0;
 }
 

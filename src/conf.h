@@ -38,6 +38,8 @@
 #define CONF_INCLUDE_DEPTH	8	/* nested include, at most */
 #define CONF_INDEX_NAME_MAX	64
 #define CONF_DEFAULT_INDEX	"index.html hello.html"
+#define CONF_DEFAULT_ERROR_LOG	"stderr"
+#define CONF_DEFAULT_LOG_LEVEL	1	/* "info" in --log-level's words */
 #define CONF_MAX_ERROR_PAGES	16
 #define CONF_HEADERS_MAX	2048	/* all --header lines together */
 #define CONF_MAX_CACHE_RULES	16
@@ -100,6 +102,9 @@ struct conf {
 	uint64_t		 max_body;
 	char			 port_file[PATH_MAX];	/* "" if none */
 	char			 access_log[PATH_MAX];	/* "" if none */
+	char			 error_log[PATH_MAX];	/* "stderr"... */
+	int			 log_format;	/* enum log_format */
+	int			 log_level;	/* enum log_level, before -v */
 	int			 verbose;
 	char			 index[CONF_MAX_INDEX][CONF_INDEX_NAME_MAX];
 	size_t			 nindex;

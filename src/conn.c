@@ -110,6 +110,11 @@ struct conn {
 	int			 sleep_minor;
 	bool			 sleep_keep_alive;
 
+	/* For the access log (see conn_log for what they measure). */
+	struct timespec		 req_start;	/* of the request being read */
+	bool			 req_open;	/* req_start is set */
+	int64_t			 handoff_us;	/* -1 after the first request */
+
 	char			 peer[INET6_ADDRSTRLEN + 8];
 	TAILQ_ENTRY(conn)	 entry;
 };
@@ -142,6 +147,7 @@ static void	 conn_close(struct conn *);
 static void	 conn_log(struct conn *, const struct http_request *, int,
 		    uint64_t);
 static void	 conn_now(struct timespec *);
+static int64_t	 conn_us(const struct timespec *, const struct timespec *);
 static void	 conn_start_deadline(struct conn *);
 static bool	 conn_is_sleep(const struct conn *,
 		    const struct http_request *);
@@ -220,6 +226,9 @@ conn_create(struct conn_env *env, int fd, const struct sockaddr *sa,
 	c->fd = fd;
 	c->body_fd = -1;
 	c->proxy_wait = env->conf->proxy_protocol;
+	/* The hand-off: from accept, on the feeder, to this worker. */
+	conn_now(&c->req_start);
+	c->handoff_us = conn_us(accepted, &c->req_start);
 	if (sa != NULL && sa->sa_family == AF_INET &&
 	    salen >= (socklen_t)sizeof(*sin) &&
 	    inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host)) != NULL)
@@ -414,6 +423,11 @@ conn_on_read(struct conn *c)
 	len += (size_t)n;
 	if (c->in != NULL)
 		c->in_len = len;
+	if (!c->req_open && !conn_in_body(c)) {
+		/* The first bytes of a request: its time starts. */
+		conn_now(&c->req_start);
+		c->req_open = true;
+	}
 	if (c->state == CONN_IDLE) {
 		c->state = CONN_READING;
 		c->deadline_set = false;
@@ -576,6 +590,9 @@ conn_run(struct conn *c, char *buf, size_t len)
 		c->deadline_set = false;
 		if (conn_answer(c, env->req) == -1)
 			return -1;
+		/* Bytes of the next request are here: it has started. */
+		if (off < len && !conn_in_body(c))
+			c->req_open = true;
 	}
 	if (c->close_after)
 		off = len;	/* nothing after a closing answer is read */
@@ -1112,6 +1129,7 @@ conn_settle(struct conn *c)
 	c->in = NULL;
 	c->in_len = c->in_cap = 0;
 	c->state = CONN_IDLE;
+	c->req_open = false;	/* the next request starts with its bytes */
 	c->deadline_set = false;
 	conn_set_io(c, EV_READ);
 	conn_set_timer_ms(c, conf->keepalive_timeout_ms);
@@ -1230,12 +1248,21 @@ conn_close(struct conn *c)
 		event_base_loopbreak(env->base);
 }
 
-/* The access-log line of an answer (and a trace line at -vv). */
+/*
+ * The access-log line of an answer (and a trace line at -vv), written
+ * when the answer is ready to send: its request time runs from the read
+ * that brought the request's first byte (for a request that was already
+ * buffered behind the previous one, from that one's answer) to now, so
+ * it covers reading, parsing, opening the file and the /sleep wait, but
+ * not the transfer of a body that the socket does not take at once.  The
+ * hand-off time goes with the connection's first request only.
+ */
 static void
 conn_log(struct conn *c, const struct http_request *req, int status,
     uint64_t bytes)
 {
 	struct log_access	 a;
+	struct timespec		 now;
 	char			 line[CONN_TRACE_LINE_MAX * 4 + 1];
 
 	if (log_is_enabled(LOG_LEVEL_TRACE)) {
@@ -1257,7 +1284,25 @@ conn_log(struct conn *c, const struct http_request *req, int status,
 	a.referer_len = req->referer.len;
 	a.agent = req->user_agent.p;
 	a.agent_len = req->user_agent.len;
+	conn_now(&now);
+	a.request_us = conn_us(&c->req_start, &now);
+	a.handoff_us = c->handoff_us;
 	log_access_write(&a);
+	/* A request already buffered behind this one starts now. */
+	c->req_start = now;
+	c->req_open = false;
+	c->handoff_us = -1;
+}
+
+/* Microseconds from a to b (CLOCK_MONOTONIC), 0 if b is before a. */
+static int64_t
+conn_us(const struct timespec *a, const struct timespec *b)
+{
+	int64_t	 us;
+
+	us = (int64_t)(b->tv_sec - a->tv_sec) * 1000000 +
+	    (b->tv_nsec - a->tv_nsec) / 1000;
+	return us < 0 ? 0 : us;
 }
 
 /* Now, on the clock the deadlines use. */

@@ -107,6 +107,7 @@ static int	 feeder_adopt(const struct conf_listen *);
 static void	 feeder_addr(const struct sockaddr *, char *, size_t);
 static void	 feeder_reload(struct feeder *);
 static int	 feeder_relisten(struct feeder *, struct conf *);
+static void	 feeder_relog(const struct conf *, struct conf *);
 static void	 feeder_handover(struct feeder *, int);
 static void	 feeder_gc(struct feeder *);
 static int	 feeder_add_listener(struct feeder *, int, const char *,
@@ -487,10 +488,8 @@ feeder_signal_cb(evutil_socket_t sig, short what, void *arg)
 	size_t		 i;
 
 	if (sig == SIGUSR1) {
-		if (log_reopen() == -1)
-			log_warn("SIGUSR1: cannot reopen the access log; "
-			    "still writing to the old file");
-		else
+		/* log_reopen says what it could not reopen. */
+		if (log_reopen() == 0)
 			log_info("SIGUSR1: logs reopened");
 		return;
 	}
@@ -732,6 +731,7 @@ feeder_reload(struct feeder *f)
 		systemd_ready();
 		return;
 	}
+	feeder_relog(old, next);
 	if (next->listen[0].inherited)
 		log_debug("reload: the service manager's sockets are kept");
 	else if (feeder_relisten(f, next) == -1)
@@ -904,4 +904,48 @@ feeder_gc(struct feeder *f)
 			f->retired[i] = NULL;
 		}
 	}
+}
+
+/*
+ * The logs' part of a reload: level and format change at once; a log
+ * file may move to another file; any other change of destination keeps
+ * the running one (restart required), as does a file that cannot be
+ * opened.
+ */
+static void
+feeder_relog(const struct conf *old, struct conf *next)
+{
+	struct {
+		bool	 access;
+		char	*dest;
+		const char *was, *name;
+	} m[] = {
+		{ true, next->access_log, old->access_log, "access-log" },
+		{ false, next->error_log, old->error_log, "error-log" },
+	};
+	size_t	 i;
+	int	 r;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		if (strcmp(m[i].dest, m[i].was) == 0)
+			continue;
+		r = m[i].dest[0] == '\0' || m[i].was[0] == '\0' ? 1 :
+		    log_move(m[i].access, m[i].dest);
+		if (r == 0) {
+			log_info("reload: --%s is now \"%s\"", m[i].name,
+			    m[i].dest);
+			continue;
+		}
+		if (r == 1)
+			log_warnx("reload: restart required to change --%s "
+			    "from \"%s\" to \"%s\"", m[i].name, m[i].was,
+			    m[i].dest);
+		else
+			log_warn("reload: --%s: cannot open \"%s\"; still "
+			    "writing to \"%s\"", m[i].name, m[i].dest,
+			    m[i].was);
+		snprintf(m[i].dest, PATH_MAX, "%s", m[i].was);
+	}
+	log_set_format((enum log_format)next->log_format);
+	log_set_level(next->log_level + next->verbose);
 }

@@ -46,6 +46,7 @@ struct main_args {
 static void	 main_root(struct conf *);
 static int	 main_check(const struct conf *, const struct conf *, char *,
 		    size_t);
+static int	 main_check_log(const char *, const char *, char *, size_t);
 static int	 main_absolute(struct conf *, char *, size_t);
 static struct conf *main_reload(void *, const struct conf *, char *,
 		    size_t);
@@ -80,7 +81,7 @@ main(int argc, char **argv)
 		break;
 	}
 	status_init(&st);
-	log_init(conf.verbose);
+	log_init(conf.log_level + conf.verbose);
 	/* sendfile and writev take no MSG_NOSIGNAL: ignore SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 	main_root(&conf);
@@ -141,12 +142,15 @@ main(int argc, char **argv)
 		if ((dfd = daemon_detach(err, sizeof(err))) == -1)
 			fatalx("%s", err);
 	}
+	/* Opened before any chroot or privilege drop, like the access log. */
+	if (log_open_error(conf.error_log) == -1)
+		fatal("--error-log: cannot open \"%s\"", conf.error_log);
 	if (feeder_fit_budget(&conf, false, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if ((mime = mime_load(NULL)) == NULL)
 		fatalx("out of memory");
-	if (conf.access_log[0] != '\0' && log_open_access(conf.access_log) ==
-	    -1)
+	if (conf.access_log[0] != '\0' && log_open_access(conf.access_log,
+	    conf.log_format) == -1)
 		fatal("--access-log: cannot open \"%s\"", conf.access_log);
 	if ((pool = pool_create(&conf, mime, &st, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
@@ -243,14 +247,13 @@ main(int argc, char **argv)
 
 /*
  * -t: what start-up would open, opened and closed again (the docroot,
- * the host directories' root, the access log's directory); addresses
+ * the host directories' root, the log files' directories); addresses
  * were parsed already and are never bound.
  */
 static int
 main_check(const struct conf *c, const struct conf *cur, char *err,
     size_t errlen)
 {
-	char	 dir[PATH_MAX], *slash;
 	int	 fd;
 
 	if ((fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
@@ -270,21 +273,43 @@ main_check(const struct conf *c, const struct conf *cur, char *err,
 		close(fd);
 	}
 	/* A reload keeps a log it already has open (and may not reopen). */
-	if (c->access_log[0] != '\0' && strcmp(c->access_log, "-") != 0 &&
-	    (cur == NULL || strcmp(c->access_log, cur->access_log) != 0)) {
-		snprintf(dir, sizeof(dir), "%s", c->access_log);
-		slash = strrchr(dir, '/');
-		if (slash == NULL)
-			snprintf(dir, sizeof(dir), ".");
-		else if (slash == dir)
-			dir[1] = '\0';
-		else
-			*slash = '\0';
-		if (access(dir, W_OK) == -1) {
-			snprintf(err, errlen, "--access-log: cannot write in "
-			    "\"%s\": %s", dir, strerror(errno));
-			return -1;
-		}
+	if (c->access_log[0] != '\0' && (cur == NULL ||
+	    strcmp(c->access_log, cur->access_log) != 0) &&
+	    main_check_log("--access-log", c->access_log, err, errlen) == -1)
+		return -1;
+	if ((cur == NULL || strcmp(c->error_log, cur->error_log) != 0) &&
+	    main_check_log("--error-log", c->error_log, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * -t for a log going to a file: its directory must be writable (the file
+ * itself is created at start-up).  Standard streams and syslog need
+ * nothing.  Returns 0, or -1 with a reason naming the option.
+ */
+static int
+main_check_log(const char *option, const char *path, char *err,
+    size_t errlen)
+{
+	char	 dir[PATH_MAX], *slash;
+
+	if (strcmp(path, LOG_DEST_STDOUT) == 0 ||
+	    strcmp(path, LOG_DEST_STDERR) == 0 || log_dest_is_syslog(path,
+	    NULL))
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (access(dir, W_OK) == -1) {
+		snprintf(err, errlen, "%s: cannot write in \"%s\": %s", option,
+		    dir, strerror(errno));
+		return -1;
 	}
 	return 0;
 }
@@ -297,7 +322,7 @@ static int
 main_absolute(struct conf *c, char *err, size_t errlen)
 {
 	char	*paths[] = { c->root, c->vhost_root, c->pidfile, c->port_file,
-		    c->access_log };
+		    c->access_log, c->error_log, c->chroot };
 	const char *cwd = c->cwd;
 	char	 buf[PATH_MAX];
 	size_t	 i;
@@ -309,7 +334,10 @@ main_absolute(struct conf *c, char *err, size_t errlen)
 	}
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		if (paths[i][0] == '\0' || paths[i][0] == '/' ||
-		    strcmp(paths[i], "-") == 0)
+		    strcmp(paths[i], LOG_DEST_STDOUT) == 0 ||
+		    (paths[i] == c->error_log && strcmp(paths[i],
+		    LOG_DEST_STDERR) == 0) ||
+		    log_dest_is_syslog(paths[i], NULL))
 			continue;
 		if ((size_t)snprintf(buf, sizeof(buf), "%s/%s", cwd,
 		    paths[i]) >= sizeof(buf)) {

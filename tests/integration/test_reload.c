@@ -368,6 +368,50 @@ rl_lines(const char *dir, const char *name)
 	return n;
 }
 
+/*
+ * The logs in a reload: the access log moves to another file and takes
+ * another format at once; a move to syslog needs a restart.
+ */
+static void
+test_reload_logs(void **state)
+{
+	struct harness_server	 s;
+	char			 dir[256], path[300], body[64], *buf;
+	size_t			 len;
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(harness_tmpdir_create(dir, sizeof(dir), "rl"), 0);
+	rl_root(dir, "a");
+	rl_conf(dir, "root %s/a\naccess-log %s/one.log\n", dir, dir);
+	rl_start(&s, dir, NULL);
+	assert_int_equal(rl_get(s.port, "/", body, sizeof(body)), 200);
+	rl_conf(dir, "root %s/a\naccess-log %s/two.log\nlog-format json\n",
+	    dir, dir);
+	rl_reload(&s, 1);
+	assert_int_equal(rl_get(s.port, "/?after", body, sizeof(body)), 200);
+	rl_conf(dir, "root %s/a\naccess-log syslog\n", dir);
+	rl_reload(&s, 2);
+	assert_true(harness_log_contains(&s, "restart required to change "
+	    "--access-log"));
+	assert_int_equal(rl_get(s.port, "/?third", body, sizeof(body)), 200);
+	assert_int_equal(harness_server_stop(&s, NULL), 0);
+
+	snprintf(path, sizeof(path), "%s/one.log", dir);
+	assert_int_equal(harness_read_file(path, &buf, &len), 0);
+	assert_non_null(strstr(buf, "\"GET / HTTP/1.1\" 200"));
+	assert_null(strstr(buf, "after"));
+	free(buf);
+	snprintf(path, sizeof(path), "%s/two.log", dir);
+	assert_int_equal(harness_read_file(path, &buf, &len), 0);
+	/* JSON from the reload on, and still this file after the refusal. */
+	assert_true(buf[0] == '{');
+	assert_non_null(strstr(buf, "/?after"));
+	assert_non_null(strstr(buf, "/?third"));
+	free(buf);
+	harness_server_cleanup(&s);
+	harness_rmtree(dir);
+}
+
 /* After the drop to --user, a port below 1024 needs a restart. */
 static void
 test_reload_privileged_port_after_drop(void **state)
@@ -587,6 +631,7 @@ main(void)
 		T(test_reload_invalid_changes_nothing),
 		T(test_reload_restart_required),
 		T(test_reload_moves_listeners),
+		T(test_reload_logs),
 		T(test_reload_privileged_port_after_drop),
 		T(test_reload_under_load),
 		T(test_chroot_confines),

@@ -583,7 +583,7 @@ test_seed_sigterm_exit0_counters(void **state)
 
 	assert_int_equal(harness_server_stop(&srv, &st), 0);
 	assert_int_equal(harness_exit_code(st), 0);
-	assert_true(harness_log_contains(&srv, "sluice: info: counters: "));
+	assert_true(harness_log_contains(&srv, "Z [info] counters: "));
 	assert_int_equal(harness_log_counter(&srv, "open", &v), 0);
 	assert_int_equal(v, 0);
 	assert_int_equal(harness_log_counter(&srv, "accepted", &v), 0);
