@@ -673,33 +673,38 @@ test_trickle_header_two_hundred(void **state)
 #define BIG_SIZE	(32u * 1024 * 1024)
 
 /*
- * Look up the server's end of the connection from 127.0.0.1:cport to the
- * server's port sport in /proc/net/tcp.  Returns 1 if a descriptor still
- * holds it (inode != 0), 0 if it is orphaned (closed by the server, data
- * still queued) or gone, -1 if the table cannot be read.
+ * Look up the server's end of the connections from 127.0.0.1:cport[i] to
+ * the server's port sport in /proc/net/tcp, in one pass over the table
+ * (it holds every socket of the machine, and tests run side by side).
+ * open[i] is 1 if a descriptor still holds it (inode != 0), 0 if it is
+ * orphaned (closed by the server, data still queued) or gone.  Returns
+ * 0, or -1 if the table cannot be read.
  */
 static int
-server_side_open(int sport, int cport)
+server_side_open(int sport, const int *cport, int n, int *open)
 {
 	FILE		*f;
 	char		 line[512];
 	unsigned	 lport, rport, st;
 	unsigned long	 inode;
-	int		 ret = 0;
+	int		 i;
 
+	for (i = 0; i < n; i++)
+		open[i] = 0;
 	if ((f = fopen("/proc/net/tcp", "r")) == NULL)
 		return (-1);
 	while (fgets(line, sizeof(line), f) != NULL) {
 		if (sscanf(line, " %*d: %*x:%x %*x:%x %x %*x:%*x %*x:%*x %*x "
 		    "%*u %*d %lu", &lport, &rport, &st, &inode) != 4)
 			continue;
-		if ((int)lport == sport && (int)rport == cport) {
-			ret = inode != 0 ? 1 : 0;
-			break;
-		}
+		if ((int)lport != sport)
+			continue;
+		for (i = 0; i < n; i++)
+			if ((int)rport == cport[i])
+				open[i] = inode != 0 ? 1 : 0;
 	}
 	fclose(f);
-	return (ret);
+	return (0);
 }
 
 static void
@@ -716,6 +721,7 @@ test_send_stall_small_rcvbuf(void **state)
 	struct pollfd			 pfd;
 	char				*big, scratch[65536];
 	int				 fd[STALLERS], cport[STALLERS];
+	int				 held[STALLERS];
 	bool				 seen[STALLERS];
 	int64_t				 t_cut[STALLERS], t_sent[STALLERS];
 	int64_t				 t_req, now, next;
@@ -760,13 +766,14 @@ test_send_stall_small_rcvbuf(void **state)
 	for (loops = 0; loops < 200; loops++) {
 		now = harness_now_ms();
 		cut = 0;
+		assert_int_equal(server_side_open(fx->srv.port, cport,
+		    STALLERS, held), 0);
 		for (i = 0; i < STALLERS; i++) {
 			if (t_cut[i] >= 0) {
 				cut++;
 				continue;
 			}
-			o = server_side_open(fx->srv.port, cport[i]);
-			assert_true(o >= 0);
+			o = held[i];
 			if (o == 1)
 				seen[i] = true;
 			else if (seen[i]) {
