@@ -71,9 +71,14 @@ daemon_detach(char *err, size_t errlen)
 	buf[got] = '\0';
 	if (got > 0 && buf[0] == 'R')
 		_exit(0);
-	/* An 'E': the child has logged why, on the same standard error. */
+	/*
+	 * An 'E': the child has logged why, on the same standard error; a
+	 * 'P': its error log is elsewhere, so the reason is printed here.
+	 */
 	if (got > 0 && buf[0] == 'E')
 		;
+	else if (got > 0 && buf[0] == 'P')
+		fprintf(stderr, "%s: %s\n", PACKAGE_NAME, buf + 1);
 	else if (waitpid(pid, &status, 0) == pid && WIFEXITED(status))
 		fprintf(stderr, "%s: the daemon exited with status %d while "
 		    "starting\n", PACKAGE_NAME, WEXITSTATUS(status));
@@ -104,12 +109,12 @@ daemon_ready(int fd)
 }
 
 void
-daemon_fail(int fd, const char *msg)
+daemon_fail(int fd, const char *msg, bool print)
 {
 	char	 buf[DAEMON_MSG_MAX];
 	int	 n;
 
-	n = snprintf(buf, sizeof(buf), "E%s", msg);
+	n = snprintf(buf, sizeof(buf), "%c%s", print ? 'P' : 'E', msg);
 	if (n > 0)
 		(void)write(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n :
 		    sizeof(buf) - 1);

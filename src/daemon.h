@@ -7,6 +7,7 @@
  * Main thread only; daemon_detach before any thread or event base.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -26,8 +27,12 @@ int		 daemon_detach(char *err, size_t errlen);
  */
 int		 daemon_ready(int fd);
 
-/* The child failed after detaching: send msg to the parent to print. */
-void		 daemon_fail(int fd, const char *msg);
+/*
+ * The child failed after detaching: tell the parent, which prints msg
+ * when `print` (the error log, which has it, is not the standard error
+ * they share).
+ */
+void		 daemon_fail(int fd, const char *msg, bool print);
 
 /*
  * Write the process id to path atomically (a temporary file beside it,

@@ -240,7 +240,8 @@ main(int argc, char **argv)
 	systemd_notify_close();
 	/* Last, once all is released: the parent's exit status says it. */
 	if (dfd != -1)
-		daemon_fail(dfd, err);
+		daemon_fail(dfd, err, strcmp(conf.error_log,
+		    LOG_DEST_STDERR) != 0);
 	log_close();
 	return rc;
 }

@@ -921,6 +921,38 @@ test_daemon_start_failure(void **state)
 }
 
 /*
+ * The same failure with --error-log FILE: the daemon's log is not the
+ * command's stderr, so the command prints the reason itself, and the
+ * file has it too.
+ */
+static void
+test_daemon_start_failure_error_log(void **state)
+{
+	struct dfx		*f = *state;
+	struct harness_run	 r;
+	char			 missing[PATH_MAX], elog[PATH_MAX], *buf;
+	int64_t			 ms;
+
+	need_root();
+	dmn_path(f, "no-such-root", missing, sizeof(missing));
+	dmn_path(f, "error.log", elog, sizeof(elog));
+	dmn_run(&r, &ms, "-d", "--user", "nobody", "--pidfile", f->pidfile,
+	    "--listen", "127.0.0.1:0", "--root", missing, "--error-log", elog,
+	    NULL);
+	if (r.code != 1)
+		fail_msg("sluice -d --error-log: exit %d, want 1 (stderr: %s)",
+		    r.code, r.err);
+	if (strstr(r.err, "--root") == NULL || strstr(r.err, missing) == NULL)
+		fail_msg("stderr does not name --root and %s: %s", missing,
+		    r.err);
+	harness_run_free(&r);
+	assert_int_equal(harness_read_file(elog, &buf, NULL), 0);
+	assert_non_null(strstr(buf, missing));
+	free(buf);
+	assert_no_file(f->pidfile, "after a failed start");
+}
+
+/*
  * The daemon exits while starting without a word to its parent (a fatal
  * error: an access log in a missing directory): the command still exits
  * 1, with the error on its stderr.
@@ -1010,6 +1042,7 @@ main(void)
 		T(test_daemon_unknown_user),
 		T(test_daemon_unknown_group),
 		T(test_daemon_start_failure),
+		T(test_daemon_start_failure_error_log),
 		T(test_daemon_start_fatal),
 		T(test_usr1_reopens_access_log),
 #undef T
