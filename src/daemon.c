@@ -115,9 +115,10 @@ daemon_fail(int fd, const char *msg, bool print)
 	int	 n;
 
 	n = snprintf(buf, sizeof(buf), "%c%s", print ? 'P' : 'E', msg);
-	if (n > 0)
-		(void)write(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n :
-		    sizeof(buf) - 1);
+	/* The parent reports a child that says nothing: nothing to add. */
+	if (n > 0 && write(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n :
+	    sizeof(buf) - 1) == -1) {
+	}
 	close(fd);
 }
 
@@ -133,13 +134,22 @@ daemon_pidfile_write(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+	/* 0644 whatever the umask: status checks run as any user. */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1 || write(fd, line, (size_t)n) != n || fsync(fd) == -1 ||
-	    close(fd) == -1 || rename(tmp, path) == -1) {
+	if (fd == -1 || fchmod(fd, 0644) == -1 ||
+	    write(fd, line, (size_t)n) != n || fsync(fd) == -1) {
 		snprintf(err, errlen, "--pidfile: cannot write \"%s\": %s",
 		    path, strerror(errno));
-		if (fd != -1)
+		if (fd != -1) {
+			close(fd);
 			(void)unlink(tmp);
+		}
+		return -1;
+	}
+	if (close(fd) == -1 || rename(tmp, path) == -1) {
+		snprintf(err, errlen, "--pidfile: cannot write \"%s\": %s",
+		    path, strerror(errno));
+		(void)unlink(tmp);
 		return -1;
 	}
 	return 0;
@@ -166,12 +176,11 @@ daemon_pidfile_remove(const char *path)
 }
 
 int
-daemon_drop(const char *user, const char *group, const char *own,
-    const char *root, char *err, size_t errlen)
+daemon_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid,
+    char *err, size_t errlen)
 {
 	struct passwd	*pw;
 	struct group	*gr;
-	gid_t		 gid;
 
 	errno = 0;
 	if ((pw = getpwnam(user)) == NULL) {
@@ -180,17 +189,30 @@ daemon_drop(const char *user, const char *group, const char *own,
 		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
 		return -1;
 	}
-	gid = pw->pw_gid;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
 	if (group != NULL && *group != '\0') {
 		if ((gr = getgrnam(group)) == NULL) {
 			snprintf(err, errlen, "--group: no group \"%s\"; give "
 			    "an existing group", group);
 			return -1;
 		}
-		gid = gr->gr_gid;
+		*gid = gr->gr_gid;
 	}
+	return 0;
+}
+
+int
+daemon_drop(const char *user, const char *group, const char *own,
+    const char *root, char *err, size_t errlen)
+{
+	uid_t	 uid;
+	gid_t	 gid;
+
+	if (daemon_lookup(user, group, &uid, &gid, err, errlen) == -1)
+		return -1;
 	/* The pidfile: the dropped process must be able to remove it. */
-	if (own != NULL && *own != '\0' && chown(own, pw->pw_uid, gid) == -1) {
+	if (own != NULL && *own != '\0' && chown(own, uid, gid) == -1) {
 		snprintf(err, errlen, "--pidfile: cannot hand \"%s\" to %s: %s",
 		    own, user, strerror(errno));
 		return -1;
@@ -205,13 +227,13 @@ daemon_drop(const char *user, const char *group, const char *own,
 		}
 	}
 	if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
+	    setresuid(uid, uid, uid) == -1) {
 		snprintf(err, errlen, "--user %s: cannot drop privileges: %s",
 		    user, strerror(errno));
 		return -1;
 	}
 	/* Verify: a dropped process cannot become root again. */
-	if (pw->pw_uid != 0 && (setuid(0) != -1 || seteuid(0) != -1)) {
+	if (uid != 0 && (setuid(0) != -1 || seteuid(0) != -1)) {
 		snprintf(err, errlen, "--user %s: root could be regained after "
 		    "the drop; refusing to run", user);
 		return -1;

@@ -7,6 +7,8 @@
  * Main thread only; daemon_detach before any thread or event base.
  */
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -45,6 +47,13 @@ int		 daemon_pidfile_write(const char *path, char *err, size_t errlen);
  * (removed, or not ours), or -1 with errno.
  */
 int		 daemon_pidfile_remove(const char *path);
+
+/*
+ * The ids of user, and of group (else the user's primary group).
+ * Returns 0, or -1 with a reason in err.
+ */
+int		 daemon_lookup(const char *user, const char *group, uid_t *uid,
+		    gid_t *gid, char *err, size_t errlen);
 
 /*
  * Become user (and group, else the user's primary group): supplementary

@@ -438,7 +438,9 @@ feeder_bell_cb(evutil_socket_t fd, short what, void *arg)
 	struct feeder	*f = arg;
 	uint64_t	 v;
 
-	(void)read(f->efd, &v, sizeof(v));
+	/* Only resets the doorbell: EAGAIN means it was already reset. */
+	if (read(f->efd, &v, sizeof(v)) == -1) {
+	}
 	feeder_gc(f);
 	if (f->reloading && !pool_reloading(f->pool)) {
 		f->reloading = false;

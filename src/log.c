@@ -180,6 +180,34 @@ log_open_access(const char *dest, enum log_format format)
 	return log_dest_file(&log_acc, dest);
 }
 
+int
+log_hand_over(uid_t uid)
+{
+	struct log_dest	*dests[] = { &log_err, &log_acc };
+	struct stat	 sb, dsb;
+	char		 dir[PATH_MAX], *slash;
+	size_t		 i;
+	int		 n = 0;
+
+	for (i = 0; i < sizeof(dests) / sizeof(dests[0]); i++) {
+		if (dests[i]->fd == -1 || dests[i]->kind != LOG_KIND_FILE ||
+		    fstat(dests[i]->fd, &sb) == -1 || sb.st_uid == uid)
+			continue;
+		snprintf(dir, sizeof(dir), "%s", dests[i]->path);
+		if ((slash = strrchr(dir, '/')) == NULL)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(dir, &dsb) == -1 || dsb.st_uid != uid)
+			continue;
+		if (fchown(dests[i]->fd, uid, (gid_t)-1) == 0)
+			n++;
+	}
+	return n;
+}
+
 void
 log_set_level(int level)
 {

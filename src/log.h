@@ -14,6 +14,8 @@
  * accepted exception in DESIGN.md).
  */
 
+#include <sys/types.h>
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -97,6 +99,14 @@ int	 log_open_access(const char *dest, enum log_format format);
  * meanwhile.
  */
 int	 log_reopen(void);
+
+/*
+ * Before the drop to uid: hand it the log files it must reopen later
+ * (SIGUSR1), but only those it could create itself, in a directory it
+ * owns (as the package's /var/log/sluice): fchown of the owner, the group
+ * kept.  Returns how many were handed over.  Main thread.
+ */
+int	 log_hand_over(uid_t uid);
 
 /*
  * A reload: the least severe level logged, and the access log's format.

@@ -65,6 +65,8 @@ main(int argc, char **argv)
 	struct main_args	 args = { argc, argv };
 	const char		*pidname = conf.pidfile;
 	bool			 pidfile = false;
+	uid_t			 uid;
+	gid_t			 gid;
 	int			 rc = 1, dfd = -1;
 
 	conf_init(&conf);
@@ -172,6 +174,10 @@ main(int argc, char **argv)
 	/* Bound and logs open: nothing of root is needed any more. */
 	if (geteuid() == 0 && conf.user[0] != '\0' &&
 	    strcmp(conf.user, "root") != 0) {
+		/* Logs it can reopen: those in a directory it owns. */
+		if (daemon_lookup(conf.user, conf.group, &uid, &gid, err,
+		    sizeof(err)) == 0)
+			(void)log_hand_over(uid);
 		if (daemon_drop(conf.user, conf.group, pidfile ? conf.pidfile :
 		    NULL, conf.chroot, err, sizeof(err)) == -1) {
 			log_warnx("%s", err);

@@ -417,7 +417,9 @@ pool_inbox_cb(evutil_socket_t fd, short what, void *arg)
 	int			 ctl;
 
 	/* Reset before taking, so that a later hand-off rings again. */
-	(void)read(w->efd, &v, sizeof(v));
+	if (read(w->efd, &v, sizeof(v)) == -1) {
+		/* EAGAIN: not rung since the last take; take anyway. */
+	}
 	STAILQ_INIT(&items);
 	pthread_mutex_lock(&w->lock);
 	STAILQ_CONCAT(&items, &w->inbox);

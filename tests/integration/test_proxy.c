@@ -285,7 +285,8 @@ test_proxy_headers_logged(void **state)
 	size_t		 i;
 
 	for (i = 0; i < sizeof(px_cases) / sizeof(px_cases[0]); i++) {
-		(void)truncate(p->log_path, 0);
+		/* The first time there is no log yet. */
+		assert_true(truncate(p->log_path, 0) == 0 || errno == ENOENT);
 		px_start(p, true);
 		px_exchange(p, px_cases[i].hdr, px_cases[i].len, 0);
 		log = px_stop_log(p);

@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -412,6 +413,73 @@ test_reload_logs(void **state)
 	harness_rmtree(dir);
 }
 
+/*
+ * Started as root with --user nobody: log files in a directory nobody
+ * owns are handed to it (so that SIGUSR1 can reopen them after the drop,
+ * before logrotate ever created one), the others are left alone; and the
+ * pidfile is world-readable whatever the umask.
+ */
+static void
+test_drop_hands_over_logs(void **state)
+{
+	struct harness_server	 s;
+	struct harness_opts	 o;
+	struct stat		 sb;
+	struct passwd		*pw;
+	char			 dir[256], logs[300], acc[320], elog[320];
+	char			 other[320], pid[320], body[64], *buf;
+	const char		*args[] = { "--user", "nobody", "--access-log",
+				    acc, "--error-log", elog, "--pidfile", pid,
+				    "-r", dir, NULL };
+	const char		*args2[] = { "--user", "nobody", "--access-log",
+				    other, NULL };
+
+	if (geteuid() != 0) {
+		print_message("skipped: needs root to drop privileges\n");
+		skip();
+	}
+	assert_non_null(pw = getpwnam("nobody"));
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(harness_tmpdir_create(dir, sizeof(dir), "rl"), 0);
+	assert_int_equal(harness_mkdir(dir, "logs"), 0);
+	snprintf(logs, sizeof(logs), "%s/logs", dir);
+	assert_int_equal(chown(logs, pw->pw_uid, pw->pw_gid), 0);
+	snprintf(acc, sizeof(acc), "%s/access.log", logs);
+	snprintf(elog, sizeof(elog), "%s/error.log", logs);
+	snprintf(pid, sizeof(pid), "%s/sluice.pid", logs);
+	memset(&o, 0, sizeof(o));
+	o.args = args;
+	assert_int_equal(harness_server_start(&s, &o), 0);
+	/* Answered: the workers run, so the drop is done. */
+	assert_int_equal(rl_get(s.port, "/", body, sizeof(body)), 403);
+	assert_int_equal(stat(acc, &sb), 0);
+	assert_int_equal(sb.st_uid, pw->pw_uid);
+	assert_int_equal(stat(elog, &sb), 0);
+	assert_int_equal(sb.st_uid, pw->pw_uid);
+	assert_int_equal(stat(pid, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0644);
+	/* USR1 without a rotation: reopened as nobody, in place. */
+	assert_int_equal(harness_server_signal(&s, SIGUSR1), 0);
+	assert_int_equal(harness_server_stop(&s, NULL), 0);
+	assert_int_equal(harness_read_file(elog, &buf, NULL), 0);
+	assert_non_null(strstr(buf, "SIGUSR1: logs reopened"));
+	assert_null(strstr(buf, "cannot reopen"));
+	free(buf);
+	harness_server_cleanup(&s);
+
+	/* A log in root's directory stays root's. */
+	memset(&s, 0, sizeof(s));
+	snprintf(other, sizeof(other), "%s/access.log", dir);
+	o.args = args2;
+	assert_int_equal(harness_server_start(&s, &o), 0);
+	assert_true(rl_get(s.port, "/", body, sizeof(body)) > 0);
+	assert_int_equal(stat(other, &sb), 0);
+	assert_int_equal(sb.st_uid, 0);
+	assert_int_equal(harness_server_stop(&s, NULL), 0);
+	harness_server_cleanup(&s);
+	harness_rmtree(dir);
+}
+
 /* After the drop to --user, a port below 1024 needs a restart. */
 static void
 test_reload_privileged_port_after_drop(void **state)
@@ -633,6 +701,7 @@ main(void)
 		T(test_reload_moves_listeners),
 		T(test_reload_logs),
 		T(test_reload_privileged_port_after_drop),
+		T(test_drop_hands_over_logs),
 		T(test_reload_under_load),
 		T(test_chroot_confines),
 	};
