@@ -432,7 +432,7 @@ test_drop_hands_over_logs(void **state)
 				    acc, "--error-log", elog, "--pidfile", pid,
 				    "-r", dir, NULL };
 	const char		*args2[] = { "--user", "nobody", "--access-log",
-				    other, NULL };
+				    other, "-r", dir, NULL };
 
 	if (geteuid() != 0) {
 		print_message("skipped: needs root to drop privileges\n");
@@ -472,7 +472,7 @@ test_drop_hands_over_logs(void **state)
 	snprintf(other, sizeof(other), "%s/access.log", dir);
 	o.args = args2;
 	assert_int_equal(harness_server_start(&s, &o), 0);
-	assert_true(rl_get(s.port, "/", body, sizeof(body)) > 0);
+	assert_int_equal(rl_get(s.port, "/", body, sizeof(body)), 403);
 	assert_int_equal(stat(other, &sb), 0);
 	assert_int_equal(sb.st_uid, 0);
 	assert_int_equal(harness_server_stop(&s, NULL), 0);
