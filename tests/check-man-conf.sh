@@ -3,7 +3,9 @@
 #
 # Check that man/sluice.conf.5 documents exactly the options that a
 # configuration file accepts, so that the page and the option table of
-# src/conf.c cannot drift apart.
+# src/conf.c cannot drift apart; and that man/sluice.8 has an entry
+# (".It Fl -NAME", ".It Fl x , -NAME" or ".It Fl x Ar arg , Fl -NAME")
+# for every option of --help.
 #
 # The option names come from `sluice --help` (the long names, generated
 # from the option table).  Which of them a file accepts is asked of the
@@ -13,7 +15,7 @@
 # of its OPTIONS section.  For an option whose --help argument is a list
 # of words (deny|allow), each word must appear on the page's .It line.
 #
-# Usage: tests/check-man-conf.sh [SLUICE [PAGE]]
+# Usage: tests/check-man-conf.sh [SLUICE [PAGE [PAGE8]]]
 # Defaults: $SLUICE_BIN or $top_builddir/src/sluice (else src/sluice),
 # and $srcdir/man/sluice.conf.5 (srcdir as make check sets it, else the
 # directory above this script).
@@ -27,6 +29,7 @@ me=check-man-conf
 top_srcdir=${srcdir:-$(dirname "$0")/..}
 bin=${1:-${SLUICE_BIN:-${top_builddir:-.}/src/sluice}}
 page=${2:-$top_srcdir/man/sluice.conf.5}
+page8=${3:-$top_srcdir/man/sluice.8}
 
 hard() {
 	echo "$me: $*" >&2
@@ -35,6 +38,7 @@ hard() {
 
 [ -x "$bin" ] || hard "no sluice binary at $bin (build it first)"
 [ -r "$page" ] || hard "no manual page at $page"
+[ -r "$page8" ] || hard "no manual page at $page8"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/$me.XXXXXX") || hard "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT
@@ -120,11 +124,21 @@ if [ -n "$dups" ]; then
 	status=1
 fi
 
+# sluice(8): an .It entry for every option of --help, long name and all.
+while read -r name _; do
+	if ! grep -Eq "^\.It Fl (-$name|[[:alnum:]] , -$name|[[:alnum:]] .*, Fl -$name)( |\$)" \
+	    "$page8"; then
+		echo "$me: $page8 has no .It entry for --$name" >&2
+		status=1
+	fi
+done < "$tmp/options"
+
 if [ "$status" -eq 0 ]; then
+	echo "$me: ok: $page8 has every option of --help"
 	echo "$me: ok: $page documents the $(wc -l < "$tmp/accepted")" \
 	    "options a file accepts; not in files:" \
 	    "$(tr '\n' ' ' < "$tmp/refused" | sed 's/ $//')"
 else
-	echo "$me: FAIL: $page and the option table differ" >&2
+	echo "$me: FAIL: the manual pages and the option table differ" >&2
 fi
 exit "$status"
