@@ -1127,7 +1127,8 @@ conf_add_header(struct conf *c, const char *v)
  * A log destination: a file name, or "syslog" or "syslog:/PATH" whose
  * path fits a socket address (a relative one would depend on the working
  * directory, which a daemon leaves).  "-" (standard output) is for the
- * access log only; the error log names standard error "stderr".  0 or -1.
+ * access log only; the error log names standard error "stderr", which
+ * the access log refuses rather than take for a file name.  0 or -1.
  */
 static int
 conf_check_log(const struct conf_option *o, const char *v)
@@ -1138,6 +1139,9 @@ conf_check_log(const struct conf_option *o, const char *v)
 		return -1;
 	if (strcmp(v, LOG_DEST_STDOUT) == 0)
 		return o->offset == OFF(access_log) ? 0 : -1;
+	/* Not a file of that name: the access log's stream is "-". */
+	if (strcmp(v, LOG_DEST_STDERR) == 0)
+		return o->offset == OFF(error_log) ? 0 : -1;
 	if (!log_dest_is_syslog(v, &path))
 		return 0;
 	if (path[0] != '/' || strlen(path) >= sizeof(((struct sockaddr_un *)

@@ -108,6 +108,7 @@ static void	 feeder_addr(const struct sockaddr *, char *, size_t);
 static void	 feeder_reload(struct feeder *);
 static int	 feeder_relisten(struct feeder *, struct conf *);
 static void	 feeder_relog(const struct conf *, struct conf *);
+static bool	 feeder_same(const char *, const struct conf_listen *);
 static void	 feeder_handover(struct feeder *, int);
 static void	 feeder_gc(struct feeder *);
 static int	 feeder_add_listener(struct feeder *, int, const char *,
@@ -775,16 +776,19 @@ feeder_relisten(struct feeder *f, struct conf *next)
 	char			 kspec[CONF_MAX_LISTEN][128], err[512];
 	bool			 used[CONF_MAX_LISTEN] = { false };
 	int			 fds[CONF_MAX_LISTEN], fd;
+	int			 match[CONF_MAX_LISTEN];
 	size_t			 i, k, nkeep = 0, nnew = 0;
 	struct conf_listen	 opened[CONF_MAX_LISTEN];
 
 	for (i = 0; i < next->nlisten; i++) {
+		match[i] = -1;
 		for (k = 0; k < f->nlev; k++)
-			if (!used[k] && strcmp(f->lspec[k],
-			    next->listen[i].spec) == 0)
+			if (!used[k] && feeder_same(f->lspec[k],
+			    &next->listen[i]))
 				break;
 		if (k < f->nlev) {
 			used[k] = true;
+			match[i] = (int)k;
 			/* A new backlog applies to a listening socket. */
 			(void)listen(evconnlistener_get_fd(f->lev[k]),
 			    (int)next->backlog);
@@ -825,17 +829,14 @@ feeder_relisten(struct feeder *f, struct conf *next)
 	}
 	/* Compact what is kept, in the order of next->listen. */
 	nkeep = 0;
-	for (i = 0; i < next->nlisten; i++)
-		for (k = 0; k < f->nlev; k++)
-			if (f->lev[k] != NULL && strcmp(f->lspec[k],
-			    next->listen[i].spec) == 0) {
-				keep[nkeep] = f->lev[k];
-				snprintf(kspec[nkeep], sizeof(kspec[0]), "%s",
-				    f->lspec[k]);
-				f->lev[k] = NULL;
-				nkeep++;
-				break;
-			}
+	for (i = 0; i < next->nlisten; i++) {
+		if (match[i] == -1)
+			continue;
+		keep[nkeep] = f->lev[match[i]];
+		snprintf(kspec[nkeep], sizeof(kspec[0]), "%s",
+		    next->listen[i].spec);
+		nkeep++;
+	}
 	f->nlev = 0;
 	for (i = 0; i < nkeep; i++) {
 		f->lev[i] = keep[i];
@@ -860,6 +861,37 @@ feeder_relisten(struct feeder *f, struct conf *next)
 		    sizeof(err));
 	next->nlisten = f->nlev;
 	return 0;
+}
+
+/*
+ * Whether the listener bound as `spec` is the one l asks for: the same
+ * family, address and port however they are written ("[::]:80" and
+ * "[0::]:80"), or, for "any port", the same words.
+ */
+static bool
+feeder_same(const char *spec, const struct conf_listen *l)
+{
+	struct conf_listen	 had;
+	const struct sockaddr_in	*a4, *b4;
+	const struct sockaddr_in6	*a6, *b6;
+	char			 err[256];
+
+	if (strcmp(spec, l->spec) == 0)
+		return true;
+	if (conf_parse_listen(spec, &had, err, sizeof(err)) == -1 ||
+	    had.addr.ss_family != l->addr.ss_family)
+		return false;
+	if (l->addr.ss_family == AF_INET) {
+		a4 = (const void *)&had.addr;
+		b4 = (const void *)&l->addr;
+		return a4->sin_port != 0 && a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	}
+	a6 = (const void *)&had.addr;
+	b6 = (const void *)&l->addr;
+	return a6->sin6_port != 0 && a6->sin6_port == b6->sin6_port &&
+	    memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) ==
+	    0;
 }
 
 /*

@@ -371,7 +371,7 @@ main_root(struct conf *c)
 	if (stat(c->root, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return;
 	if (stat(SLUICE_SITEDIR, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		log_info("no ./%s here: serving the default site %s",
+		log_info("no %s here: serving the default site %s",
 		    c->root, SLUICE_SITEDIR);
 		snprintf(c->root, sizeof(c->root), "%s", SLUICE_SITEDIR);
 	}
@@ -392,14 +392,28 @@ main_reload(void *arg, const struct conf *cur, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	/*
+	 * Inside a chroot the names of the files read at start-up lead
+	 * elsewhere, or nowhere: a reload would read other files.
+	 */
+	if (cur->chroot[0] != '\0') {
+		snprintf(err, errlen, "sluice runs under --chroot %s, where "
+		    "the configuration's files are out of reach; restart it "
+		    "to apply a new configuration", cur->chroot);
+		goto fail;
+	}
 	conf_init(c);
 	memcpy(c->cwd, cur->cwd, sizeof(c->cwd));
 	if (conf_parse_args(c, a->argc, a->argv, stdout, err, errlen) !=
 	    CONF_OK)
 		goto fail;
-	main_root(c);
+	/*
+	 * Absolute first: the default ./html is the start-up directory's,
+	 * not that of a daemon, which works from "/".
+	 */
 	if (c->cwd[0] != '\0' && main_absolute(c, err, errlen) == -1)
 		goto fail;
+	main_root(c);
 	if (main_check(c, cur, err, errlen) == -1)
 		goto fail;
 	return c;

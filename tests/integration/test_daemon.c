@@ -1028,6 +1028,62 @@ test_usr1_reopens_access_log(void **state)
 	free(text);
 }
 
+/*
+ * A daemon started without a root serves ./html of the directory it was
+ * started from; after SIGHUP it still does (not the installed default
+ * site: the daemon works from "/", where there is no ./html).
+ */
+static void
+test_daemon_reload_keeps_default_root(void **state)
+{
+	struct dfx		*f = *state;
+	struct harness_run	 r;
+	struct harness_response	 resp;
+	struct dmn		*d;
+	char			 elog[PATH_MAX], *text = NULL;
+	const char		*args[] = { "-d", "--user", "root", "--pidfile",
+				    f->pidfile, "--port-file", f->portfile,
+				    "--listen", "127.0.0.1:0", "--error-log",
+				    elog, NULL };
+	int64_t			 end;
+	int			 port;
+
+	need_root();
+	dmn_path(f, "error.log", elog, sizeof(elog));
+	assert_int_equal(harness_mkdir(f->dir, "html"), 0);
+	assert_int_equal(harness_write_file(f->dir, "html/index.html",
+	    "mine\n", 5, 0644), 0);
+	if (harness_run(args, f->dir, DMN_TIMEOUT_MS, &r) == -1 ||
+	    r.code != 0)
+		fail_msg("sluice -d from %s: exit %d (stderr: %s)", f->dir,
+		    r.code, r.err != NULL ? r.err : "");
+	harness_run_free(&r);
+	d = dmn_adopt(f, f->pidfile, NULL);
+	assert_true((port = dmn_read_port(f->portfile)) > 0);
+	assert_int_equal(harness_get(port, "/", &resp), 0);
+	assert_string_equal(resp.body, "mine\n");
+	harness_response_free(&resp);
+	assert_int_equal(pidfd_signal(d->pidfd, SIGHUP), 0);
+	/* The reload is done once its line is in the log; bounded. */
+	end = harness_now_ms() + DMN_TIMEOUT_MS;
+	for (;;) {
+		free(text);
+		text = NULL;
+		if (harness_read_file(elog, &text, NULL) == 0 &&
+		    strstr(text, "reload 1 done") != NULL)
+			break;
+		if (harness_now_ms() >= end)
+			fail_msg("no \"reload 1 done\" in %s: %s", elog,
+			    text != NULL ? text : "");
+		(void)poll(NULL, 0, 20);
+	}
+	free(text);
+	assert_int_equal(harness_get(port, "/", &resp), 0);
+	assert_string_equal(resp.body, "mine\n");
+	harness_response_free(&resp);
+	dmn_stop(d);
+}
+
 int
 main(void)
 {
@@ -1045,6 +1101,7 @@ main(void)
 		T(test_daemon_start_failure_error_log),
 		T(test_daemon_start_fatal),
 		T(test_usr1_reopens_access_log),
+		T(test_daemon_reload_keeps_default_root),
 #undef T
 	};
 

@@ -957,6 +957,8 @@ test_logs_bad_values(void **state)
 		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL },
 		{ "--access-log", "syslog:relative", NULL },
 		{ "--access-log", "", NULL },
+		/* Not a file called stderr: the access log's stream is -. */
+		{ "--access-log", "stderr", NULL },
 		{ "--log-format", "apache", NULL },
 		{ "--log-format", "JSON", NULL },
 		{ "--log-level", "error", NULL },

@@ -518,6 +518,44 @@ test_reload_privileged_port_after_drop(void **state)
 	harness_rmtree(dir);
 }
 
+/*
+ * The same address written another way is the same listener: kept, not
+ * closed and bound again (which its own socket would refuse).
+ */
+static void
+test_reload_respelled_listener(void **state)
+{
+	struct harness_server	 s;
+	struct harness_opts	 o;
+	char			 dir[256], conf[300], body[64], want[64];
+	const char		*args[] = { "-c", conf, NULL };
+	int			 p1 = rl_free_port(), p2 = rl_free_port();
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(harness_tmpdir_create(dir, sizeof(dir), "rl"), 0);
+	rl_root(dir, "a");
+	snprintf(conf, sizeof(conf), "%s/s.conf", dir);
+	rl_conf(dir, "root %s/a\nlisten 127.0.0.1:%d\nlisten 127.0.0.1:%d\n",
+	    dir, p1, p2);
+	memset(&o, 0, sizeof(o));
+	o.args = args;
+	o.bare = true;
+	assert_int_equal(harness_server_start(&s, &o), 0);
+	snprintf(want, sizeof(want), "listening on 127.0.0.1:%d", p2);
+	assert_int_equal(harness_server_wait_log(&s, want, -1), 0);
+	/* p2 again, written with a leading zero. */
+	rl_conf(dir, "root %s/a\nlisten 127.0.0.1:%d\nlisten 127.0.0.1:0%d\n",
+	    dir, p1, p2);
+	rl_reload(&s, 1);
+	assert_int_equal(rl_get(p1, "/", body, sizeof(body)), 200);
+	assert_int_equal(rl_get(p2, "/", body, sizeof(body)), 200);
+	assert_false(harness_log_contains(&s, "no longer listening"));
+	assert_false(harness_log_contains(&s, "cannot bind"));
+	assert_int_equal(harness_server_stop(&s, NULL), 0);
+	harness_server_cleanup(&s);
+	harness_rmtree(dir);
+}
+
 struct rl_load {
 	int		 port;
 	bool		 keepalive;
@@ -682,6 +720,11 @@ test_chroot_confines(void **state)
 	got[n] = '\0';
 	assert_string_equal(got, dir);
 	assert_true(harness_log_contains(&s, "running as nobody in"));
+	/* What it breaks: a reload, refused with the reason. */
+	assert_int_equal(harness_server_signal(&s, SIGHUP), 0);
+	assert_int_equal(harness_server_wait_log(&s, "restart it to apply a "
+	    "new configuration", -1), 0);
+	assert_int_equal(rl_get(s.port, "/", body, sizeof(body)), 200);
 	assert_int_equal(harness_server_stop(&s, NULL), 0);
 	harness_server_cleanup(&s);
 	harness_rmtree(dir);
@@ -700,6 +743,7 @@ main(void)
 		T(test_reload_restart_required),
 		T(test_reload_moves_listeners),
 		T(test_reload_logs),
+		T(test_reload_respelled_listener),
 		T(test_reload_privileged_port_after_drop),
 		T(test_drop_hands_over_logs),
 		T(test_reload_under_load),
