@@ -159,6 +159,7 @@ conn_env_init(struct conn_env *env, const struct mime *mime, char *err,
 	TAILQ_INIT(&env->conns);
 	env->nconns = 0;
 	env->draining = false;
+	env->proxy_logged = 0;
 	env->out_len = 0;
 	env->in = malloc(CONN_IN_MAX);
 	env->out = malloc(CONN_OUT_SCRATCH);
@@ -469,6 +470,7 @@ static int
 conn_proxy(struct conn *c, char *buf, size_t len)
 {
 	struct proxy_result	 pr;
+	struct timespec		 now;
 	char			 host[INET6_ADDRSTRLEN];
 
 	switch (proxy_parse(buf, len, &pr)) {
@@ -476,8 +478,21 @@ conn_proxy(struct conn *c, char *buf, size_t len)
 		return conn_keep_input(c, buf, len);
 	case PROXY_BAD:
 		status_inc(c->env->st, STATUS_PROXY_ERRORS);
-		log_info("%s: broken PROXY protocol header (%s), closing",
-		    c->peer, pr.why);
+		/*
+		 * One notice a minute per worker at info (the likely cause
+		 * is a balancer without send-proxy), the rest at debug: a
+		 * scanner must not flood the log.  The counter has them all.
+		 */
+		conn_now(&now);
+		if (now.tv_sec - c->env->proxy_logged >= CONN_PROXY_LOG_S ||
+		    c->env->proxy_logged == 0) {
+			c->env->proxy_logged = now.tv_sec;
+			log_info("%s: broken PROXY protocol header (%s), "
+			    "closing (more at debug level for %d s)", c->peer,
+			    pr.why, CONN_PROXY_LOG_S);
+		} else
+			log_debug("%s: broken PROXY protocol header (%s), "
+			    "closing", c->peer, pr.why);
 		conn_close(c);
 		return -1;
 	case PROXY_DONE:

@@ -39,6 +39,7 @@ struct status;
 #define CONN_SLEEP_PATH		"/sleep"	/* the demo slow route */
 #define CONN_CONTINUE		"HTTP/1.1 100 Continue\r\n\r\n"
 #define CONN_TRACE_LINE_MAX	200	/* request-line bytes in a trace */
+#define CONN_PROXY_LOG_S	60	/* broken PROXY headers: one notice */
 
 TAILQ_HEAD(conn_list, conn);
 
@@ -54,6 +55,7 @@ struct conn_env {
 	struct conn_list	 conns;
 	unsigned		 nconns;
 	bool			 draining;	/* stopping: no new requests */
+	time_t			 proxy_logged;	/* last broken-header notice */
 	char			*in;		/* scratch: a read before a copy */
 	char			*out;		/* scratch: heads, small bodies */
 	size_t			 out_len;

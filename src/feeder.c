@@ -438,6 +438,7 @@ feeder_bell_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct feeder	*f = arg;
 	uint64_t	 v;
+	unsigned	 failed;
 
 	/* Only resets the doorbell: EAGAIN means it was already reset. */
 	if (read(f->efd, &v, sizeof(v)) == -1) {
@@ -446,8 +447,14 @@ feeder_bell_cb(evutil_socket_t fd, short what, void *arg)
 	if (f->reloading && !pool_reloading(f->pool)) {
 		f->reloading = false;
 		f->reloads++;
-		log_info("reload %u done: every worker has taken it",
-		    f->reloads);
+		if ((failed = pool_reload_failures(f->pool)) == 0)
+			log_info("reload %u done: every worker has taken it",
+			    f->reloads);
+		else
+			log_warnx("reload %u done: %u of %u workers kept the "
+			    "previous configuration (see above); send SIGHUP "
+			    "again or restart", f->reloads, failed,
+			    pool_size(f->pool));
 	}
 	if (f->stopping) {
 		if (pool_running(f->pool) == 0)
@@ -706,9 +713,15 @@ feeder_reload(struct feeder *f)
 	for (i = 0; i < FEEDER_RETIRED; i++)
 		if (f->retired[i] == NULL)
 			slot = i;
-	if (slot == FEEDER_RETIRED || pool_reloading(f->pool)) {
+	if (pool_reloading(f->pool)) {
 		log_warnx("reload refused: the workers are still taking the "
 		    "previous one; send SIGHUP again later");
+		return;
+	}
+	if (slot == FEEDER_RETIRED) {
+		log_warnx("reload refused: %d earlier configurations are still "
+		    "used by workers that could not switch; restart sluice",
+		    FEEDER_RETIRED);
 		return;
 	}
 	log_info("SIGHUP: reloading the configuration");

@@ -24,9 +24,12 @@
  * same descriptor, so a thread writing meanwhile writes its line whole to
  * one file or the other.
  *
- * The globals here (the destinations, the level, the format) are set on
- * the main thread before any other thread starts and only read
- * afterwards; the descriptors' numbers never change once threads run.
+ * The destinations are set on the main thread before any other thread
+ * starts; the descriptors' numbers never change once threads run.  A
+ * reload (the feeder) changes the level and the format, which are
+ * atomics, and may put another file under a file's descriptor (dup2,
+ * log_move) and rename it in d->path, which only the feeder reads for a
+ * file.
  */
 
 #include "config.h"
@@ -821,8 +824,21 @@ log_emit(struct log_dest *d, int sev, bool stamp, const char *body,
 		log_syslog_retry(d);
 		n = log_send(d, iov, cnt);
 	}
-	if (n == -1)
+	if (n == -1) {
 		atomic_fetch_add(&log_drops, 1);
+		return;
+	}
+	/*
+	 * Short: only a stream socket or a terminal does that (a pipe takes
+	 * a line this short whole or not at all).  The line is lost, as a
+	 * drop; end its fragment so the next line does not run into it.
+	 */
+	if ((size_t)n < (plen + len + (d->kind != LOG_KIND_SYSLOG))) {
+		atomic_fetch_add(&log_drops, 1);
+		iov[0].iov_base = (void *)(uintptr_t)"\n";
+		iov[0].iov_len = 1;
+		(void)log_send(d, iov, 1);
+	}
 }
 
 /* One writev or sendmsg of the whole line, never blocking on a socket. */

@@ -86,6 +86,7 @@ struct pool {
 	unsigned		 rr;		/* feeder only: tie breaker */
 	int			 notify;	/* feeder's doorbell, or -1 */
 	atomic_uint		 running;
+	atomic_uint		 reload_failed;	/* workers that kept theirs */
 };
 
 static void	*pool_main(void *);
@@ -296,6 +297,7 @@ pool_reload(struct pool *p, const struct conf *conf)
 	 */
 	if (pool_reloading(p))
 		return -1;
+	atomic_store(&p->reload_failed, 0);
 	for (i = 0; i < p->n; i++) {
 		w = &p->workers[i];
 		pthread_mutex_lock(&w->lock);
@@ -305,6 +307,12 @@ pool_reload(struct pool *p, const struct conf *conf)
 		pool_ring(w->efd);
 	}
 	return 0;
+}
+
+unsigned
+pool_reload_failures(struct pool *p)
+{
+	return atomic_load(&p->reload_failed);
 }
 
 bool
@@ -431,9 +439,11 @@ pool_inbox_cb(evutil_socket_t fd, short what, void *arg)
 	if (ctl & POOL_CTL_RELOAD) {
 		if (conn_env_reload(&w->env, next, err, sizeof(err)) == 0)
 			atomic_store(&w->active, next);
-		else
+		else {
 			log_warnx("worker %u: reload: %s; this worker keeps "
 			    "the previous configuration", w->id, err);
+			atomic_fetch_add(&w->pool->reload_failed, 1);
+		}
 		/* Only now may the feeder free what it replaced. */
 		pthread_mutex_lock(&w->lock);
 		w->next = NULL;

@@ -77,6 +77,12 @@ void		 pool_broadcast(struct pool *, enum pool_ctl);
  */
 int		 pool_reload(struct pool *, const struct conf *conf);
 
+/*
+ * Workers that could not take the last pool_reload's configuration (and
+ * kept theirs); final once pool_reloading is false.  Any thread.
+ */
+unsigned	 pool_reload_failures(struct pool *);
+
 /* Whether a worker has yet to take the last pool_reload's.  Feeder. */
 bool		 pool_reloading(struct pool *);
 

@@ -303,6 +303,7 @@ test_pool_reload_switches_workers(void **state)
 	assert_int_equal(pool_reload(f->pool, next), 0);
 	assert_true(pool_uses(f->pool, next));
 	assert_int_equal(wait_for(f, reload_taken), 0);
+	assert_int_equal(pool_reload_failures(f->pool), 0);
 	assert_false(pool_uses(f->pool, &f->conf));
 	assert_true(pool_uses(f->pool, next));
 	memset(buf, 0, sizeof(buf));
@@ -314,6 +315,27 @@ test_pool_reload_switches_workers(void **state)
 	/* Back, so that teardown frees nothing in use. */
 	assert_int_equal(pool_reload(f->pool, &f->conf), 0);
 	assert_int_equal(wait_for(f, reload_taken), 0);
+	assert_false(pool_uses(f->pool, next));
+	free(next);
+}
+
+/*
+ * A configuration a worker cannot take (its docroot is gone): each keeps
+ * its own, counts the failure, and the old one is still in use.
+ */
+static void
+test_pool_reload_failure_keeps_old(void **state)
+{
+	struct fixture	*f = *state;
+	struct conf	*next;
+
+	assert_non_null(next = malloc(sizeof(*next)));
+	memcpy(next, &f->conf, sizeof(*next));
+	snprintf(next->root, sizeof(next->root), "/nonexistent/sluice-test");
+	assert_int_equal(pool_reload(f->pool, next), 0);
+	assert_int_equal(wait_for(f, reload_taken), 0);
+	assert_int_equal(pool_reload_failures(f->pool), 2);
+	assert_true(pool_uses(f->pool, &f->conf));
 	assert_false(pool_uses(f->pool, next));
 	free(next);
 }
@@ -346,6 +368,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_pool_reload_switches_workers, start_pool, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_pool_reload_failure_keeps_old, start_pool, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
