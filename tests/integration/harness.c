@@ -141,11 +141,35 @@ harness_remaining(int64_t deadline)
  * table only means the watchdog cannot kill that child, which
  * PR_SET_PDEATHSIG covers anyway.
  */
+/*
+ * At exit, SIGKILL what is left: a test that failed half-way leaves its
+ * server running, and PR_SET_PDEATHSIG does not survive the server's own
+ * drop to --user (the kernel clears it on a change of credentials).
+ */
 static void
-harness_child_add(pid_t pid)
+harness_children_atexit(void)
 {
 	int	i;
 
+	for (i = 0; i < HARNESS_MAX_CHILDREN; i++) {
+		if (harness_children[i] > 0) {
+			kill(harness_children[i], SIGKILL);
+			(void)waitpid(harness_children[i], NULL, 0);
+			harness_children[i] = 0;
+		}
+	}
+}
+
+static void
+harness_child_add(pid_t pid)
+{
+	static bool	 registered;
+	int		 i;
+
+	if (!registered) {
+		registered = true;
+		(void)atexit(harness_children_atexit);
+	}
 	for (i = 0; i < HARNESS_MAX_CHILDREN; i++) {
 		if (harness_children[i] == 0) {
 			harness_children[i] = pid;
