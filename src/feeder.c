@@ -69,7 +69,7 @@ struct feeder {
 	struct pool		*pool;
 	struct status		*st;
 	struct evconnlistener	*lev[CONF_MAX_LISTEN];
-	char			 lspec[CONF_MAX_LISTEN][128]; /* as given */
+	struct conf_listen	 laddr[CONF_MAX_LISTEN]; /* what each is */
 	size_t			 nlev;
 	int			 efd;		/* doorbell from the workers */
 	struct event		*ev_bell;
@@ -108,10 +108,12 @@ static void	 feeder_addr(const struct sockaddr *, char *, size_t);
 static void	 feeder_reload(struct feeder *);
 static int	 feeder_relisten(struct feeder *, struct conf *);
 static void	 feeder_relog(const struct conf *, struct conf *);
-static bool	 feeder_same(const char *, const struct conf_listen *);
+static bool	 feeder_same(const struct conf_listen *,
+		    const struct conf_listen *);
 static void	 feeder_handover(struct feeder *, int);
 static void	 feeder_gc(struct feeder *);
-static int	 feeder_add_listener(struct feeder *, int, const char *,
+static int	 feeder_add_listener(struct feeder *, int,
+		    const struct conf_listen *,
 		    char *, size_t);
 
 int
@@ -200,8 +202,8 @@ feeder_create(const struct conf *conf, struct pool *pool, struct status *st,
 		else
 			fd = feeder_listen(&conf->listen[i], conf->backlog,
 			    err, errlen);
-		if (fd == -1 || feeder_add_listener(f, fd,
-		    conf->listen[i].spec, err, errlen) == -1)
+		if (fd == -1 || feeder_add_listener(f, fd, &conf->listen[i],
+		    err, errlen) == -1)
 			goto fail;
 	}
 	f->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -666,8 +668,8 @@ feeder_set_dropped(struct feeder *f, bool dropped)
 
 /* Wrap listening socket fd (ours from now on) in a disabled listener. */
 static int
-feeder_add_listener(struct feeder *f, int fd, const char *spec, char *err,
-    size_t errlen)
+feeder_add_listener(struct feeder *f, int fd, const struct conf_listen *l,
+    char *err, size_t errlen)
 {
 	struct evconnlistener	*lev;
 
@@ -682,7 +684,7 @@ feeder_add_listener(struct feeder *f, int fd, const char *spec, char *err,
 	}
 	evconnlistener_set_error_cb(lev, feeder_error_cb);
 	f->lev[f->nlev] = lev;
-	snprintf(f->lspec[f->nlev], sizeof(f->lspec[0]), "%s", spec);
+	f->laddr[f->nlev] = *l;
 	f->nlev++;
 	return 0;
 }
@@ -786,28 +788,25 @@ static int
 feeder_relisten(struct feeder *f, struct conf *next)
 {
 	struct evconnlistener	*keep[CONF_MAX_LISTEN];
-	char			 kspec[CONF_MAX_LISTEN][128], err[512];
+	struct conf_listen	 kept[CONF_MAX_LISTEN], fresh[CONF_MAX_LISTEN];
+	char			 err[512];
 	bool			 used[CONF_MAX_LISTEN] = { false };
 	int			 fds[CONF_MAX_LISTEN], fd;
-	int			 match[CONF_MAX_LISTEN];
 	size_t			 i, k, nkeep = 0, nnew = 0;
-	struct conf_listen	 opened[CONF_MAX_LISTEN];
 
+	/* Match each wanted address to a listener, or bind it anew. */
 	for (i = 0; i < next->nlisten; i++) {
-		match[i] = -1;
 		for (k = 0; k < f->nlev; k++)
-			if (!used[k] && feeder_same(f->lspec[k],
+			if (!used[k] && feeder_same(&f->laddr[k],
 			    &next->listen[i]))
 				break;
 		if (k < f->nlev) {
 			used[k] = true;
-			match[i] = (int)k;
 			/* A new backlog applies to a listening socket. */
 			(void)listen(evconnlistener_get_fd(f->lev[k]),
 			    (int)next->backlog);
-			opened[nkeep + nnew] = next->listen[i];
-			fds[nkeep + nnew] = -1;
-			nkeep++;
+			keep[nkeep] = f->lev[k];
+			kept[nkeep++] = next->listen[i];
 			continue;
 		}
 		fd = feeder_listen(&next->listen[i], next->backlog, err,
@@ -817,17 +816,12 @@ feeder_relisten(struct feeder *f, struct conf *next)
 			    errno == EACCES ? "; restart required" : "");
 			continue;
 		}
-		opened[nkeep + nnew] = next->listen[i];
-		fds[nkeep + nnew] = fd;
-		nnew++;
+		fds[nnew] = fd;
+		fresh[nnew++] = next->listen[i];
 	}
 	if (nkeep + nnew == 0) {
-		for (i = 0; i < nnew; i++)
-			close(fds[i]);
-		/* Keep listening where we do: say so in -T terms. */
-		for (k = 0; k < f->nlev; k++)
-			(void)conf_parse_listen(f->lspec[k], &next->listen[k],
-			    err, sizeof(err));
+		/* Keep listening where we do, and say so in -T terms. */
+		memcpy(next->listen, f->laddr, sizeof(next->listen));
 		next->nlisten = f->nlev;
 		return -1;
 	}
@@ -835,72 +829,55 @@ feeder_relisten(struct feeder *f, struct conf *next)
 	for (k = 0; k < f->nlev; k++) {
 		if (used[k])
 			continue;
-		log_info("reload: no longer listening on %s", f->lspec[k]);
+		log_info("reload: no longer listening on %s",
+		    f->laddr[k].spec);
 		feeder_handover(f, evconnlistener_get_fd(f->lev[k]));
 		evconnlistener_free(f->lev[k]);
-		f->lev[k] = NULL;
 	}
-	/* Compact what is kept, in the order of next->listen. */
-	nkeep = 0;
-	for (i = 0; i < next->nlisten; i++) {
-		if (match[i] == -1)
-			continue;
-		keep[nkeep] = f->lev[match[i]];
-		snprintf(kspec[nkeep], sizeof(kspec[0]), "%s",
-		    next->listen[i].spec);
-		nkeep++;
-	}
-	f->nlev = 0;
+	/* The kept ones, in the order of next->listen, then the new. */
 	for (i = 0; i < nkeep; i++) {
 		f->lev[i] = keep[i];
-		memcpy(f->lspec[i], kspec[i], sizeof(kspec[0]));
+		f->laddr[i] = kept[i];
 	}
 	f->nlev = nkeep;
-	for (i = 0; i < nkeep + nnew; i++) {
-		if (fds[i] == -1)
-			continue;
-		if (feeder_add_listener(f, fds[i], opened[i].spec, err,
+	for (i = 0; i < nnew; i++) {
+		if (feeder_add_listener(f, fds[i], &fresh[i], err,
 		    sizeof(err)) == -1) {
-			log_warnx("reload: --listen %s: %s", opened[i].spec,
+			log_warnx("reload: --listen %s: %s", fresh[i].spec,
 			    err);
 			continue;
 		}
 		if (f->enabled)
 			evconnlistener_enable(f->lev[f->nlev - 1]);
-		log_info("reload: listening on %s", opened[i].spec);
+		log_info("reload: listening on %s", fresh[i].spec);
 	}
-	for (k = 0; k < f->nlev; k++)
-		(void)conf_parse_listen(f->lspec[k], &next->listen[k], err,
-		    sizeof(err));
+	memcpy(next->listen, f->laddr, sizeof(next->listen));
 	next->nlisten = f->nlev;
 	return 0;
 }
 
 /*
- * Whether the listener bound as `spec` is the one l asks for: the same
+ * Whether the listener bound as `had` is the one l asks for: the same
  * family, address and port however they are written ("[::]:80" and
  * "[0::]:80"), or, for "any port", the same words.
  */
 static bool
-feeder_same(const char *spec, const struct conf_listen *l)
+feeder_same(const struct conf_listen *had, const struct conf_listen *l)
 {
-	struct conf_listen	 had;
 	const struct sockaddr_in	*a4, *b4;
 	const struct sockaddr_in6	*a6, *b6;
-	char			 err[256];
 
-	if (strcmp(spec, l->spec) == 0)
+	if (strcmp(had->spec, l->spec) == 0)
 		return true;
-	if (conf_parse_listen(spec, &had, err, sizeof(err)) == -1 ||
-	    had.addr.ss_family != l->addr.ss_family)
+	if (had->addr.ss_family != l->addr.ss_family)
 		return false;
 	if (l->addr.ss_family == AF_INET) {
-		a4 = (const void *)&had.addr;
+		a4 = (const void *)&had->addr;
 		b4 = (const void *)&l->addr;
 		return a4->sin_port != 0 && a4->sin_port == b4->sin_port &&
 		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
 	}
-	a6 = (const void *)&had.addr;
+	a6 = (const void *)&had->addr;
 	b6 = (const void *)&l->addr;
 	return a6->sin6_port != 0 && a6->sin6_port == b6->sin6_port &&
 	    memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) ==
