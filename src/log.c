@@ -124,6 +124,8 @@ static size_t	 log_stamp(char *, size_t);
 static void	 log_stderr_line(const char *, size_t);
 static void	 log_vwrite(enum log_class, int, const char *, va_list);
 static size_t	 log_seconds(char *, size_t, int64_t, const char *);
+static size_t	 log_escape_as(char *, size_t, const char *, size_t,
+		    const char *);
 
 int
 log_init(int level)
@@ -183,12 +185,26 @@ log_open_access(const char *dest, enum log_format format)
 	return log_dest_file(&log_acc, dest);
 }
 
+void
+log_dirname(const char *path, char *dir, size_t len)
+{
+	char	*slash;
+
+	snprintf(dir, len, "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, len, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+}
+
 int
 log_hand_over(uid_t uid)
 {
 	struct log_dest	*dests[] = { &log_err, &log_acc };
 	struct stat	 sb, dsb;
-	char		 dir[PATH_MAX], *slash;
+	char		 dir[PATH_MAX];
 	size_t		 i;
 	int		 n = 0;
 
@@ -196,13 +212,7 @@ log_hand_over(uid_t uid)
 		if (dests[i]->fd == -1 || dests[i]->kind != LOG_KIND_FILE ||
 		    fstat(dests[i]->fd, &sb) == -1 || sb.st_uid == uid)
 			continue;
-		snprintf(dir, sizeof(dir), "%s", dests[i]->path);
-		if ((slash = strrchr(dir, '/')) == NULL)
-			snprintf(dir, sizeof(dir), ".");
-		else if (slash == dir)
-			dir[1] = '\0';
-		else
-			*slash = '\0';
+		log_dirname(dests[i]->path, dir, sizeof(dir));
 		if (stat(dir, &dsb) == -1 || dsb.st_uid != uid)
 			continue;
 		if (fchown(dests[i]->fd, uid, (gid_t)-1) == 0)
@@ -423,41 +433,29 @@ fatalx(const char *fmt, ...)
 size_t
 log_escape(char *dst, size_t dstlen, const char *src, size_t len)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	size_t			 o = 0, i;
-	unsigned char		 c;
-
-	if (dstlen == 0)
-		return 0;
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)src[i];
-		if (c == '"' || c == '\\') {
-			if (o + 2 >= dstlen)
-				break;
-			dst[o++] = '\\';
-			dst[o++] = (char)c;
-		} else if (c < 0x20 || c > 0x7e) {
-			if (o + 4 >= dstlen)
-				break;
-			dst[o++] = '\\';
-			dst[o++] = 'x';
-			dst[o++] = hex[c >> 4];
-			dst[o++] = hex[c & 0xf];
-		} else {
-			if (o + 1 >= dstlen)
-				break;
-			dst[o++] = (char)c;
-		}
-	}
-	dst[o] = '\0';
-	return o;
+	return log_escape_as(dst, dstlen, src, len, "\\x");
 }
 
 size_t
 log_escape_json(char *dst, size_t dstlen, const char *src, size_t len)
 {
+	/*
+	 * Raw bytes from 0x80 could be invalid UTF-8, which a JSON parser
+	 * may refuse: each is its own escape.
+	 */
+	return log_escape_as(dst, dstlen, src, len, "\\u00");
+}
+
+/*
+ * Escape '"' and '\' with a backslash and every byte outside 0x20-0x7e
+ * as `pre` and two hex digits; what does not fit whole is left out.
+ */
+static size_t
+log_escape_as(char *dst, size_t dstlen, const char *src, size_t len,
+    const char *pre)
+{
 	static const char	 hex[] = "0123456789abcdef";
-	size_t			 o = 0, i;
+	size_t			 o = 0, i, plen = strlen(pre);
 	unsigned char		 c;
 
 	if (dstlen == 0)
@@ -470,16 +468,12 @@ log_escape_json(char *dst, size_t dstlen, const char *src, size_t len)
 			dst[o++] = '\\';
 			dst[o++] = (char)c;
 		} else if (c < 0x20 || c > 0x7e) {
-			/*
-			 * Raw bytes from 0x80 could be invalid UTF-8, which
-			 * a JSON parser may refuse: each is its own escape.
-			 */
-			if (o + 6 >= dstlen)
+			if (o + plen + 2 >= dstlen)
 				break;
-			memcpy(dst + o, "\\u00", 4);
-			dst[o + 4] = hex[c >> 4];
-			dst[o + 5] = hex[c & 0xf];
-			o += 6;
+			memcpy(dst + o, pre, plen);
+			o += plen;
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 0xf];
 		} else {
 			if (o + 1 >= dstlen)
 				break;

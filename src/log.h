@@ -100,6 +100,9 @@ int	 log_open_access(const char *dest, enum log_format format);
  */
 int	 log_reopen(void);
 
+/* The directory a log file is created in ("." for a bare name).  Pure. */
+void	 log_dirname(const char *path, char *dir, size_t len);
+
 /*
  * Before the drop to uid: hand it the log files it must reopen later
  * (SIGUSR1), but only those it could create itself, in a directory it

@@ -299,20 +299,13 @@ static int
 main_check_log(const char *option, const char *path, char *err,
     size_t errlen)
 {
-	char	 dir[PATH_MAX], *slash;
+	char	 dir[PATH_MAX];
 
 	if (strcmp(path, LOG_DEST_STDOUT) == 0 ||
 	    strcmp(path, LOG_DEST_STDERR) == 0 || log_dest_is_syslog(path,
 	    NULL))
 		return 0;
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
+	log_dirname(path, dir, sizeof(dir));
 	if (access(dir, W_OK) == -1) {
 		snprintf(err, errlen, "%s: cannot write in \"%s\": %s", option,
 		    dir, strerror(errno));

@@ -726,6 +726,22 @@ test_log_access_format_json(void **state)
 }
 
 /* Every byte alone: what it must become inside a JSON string. */
+/* The directory a log is created in, as -t and the drop look at it. */
+static void
+test_log_dirname(void **state)
+{
+	char	 dir[64];
+
+	log_dirname("/var/log/sluice/access.log", dir, sizeof(dir));
+	assert_string_equal(dir, "/var/log/sluice");
+	log_dirname("/access.log", dir, sizeof(dir));
+	assert_string_equal(dir, "/");
+	log_dirname("access.log", dir, sizeof(dir));
+	assert_string_equal(dir, ".");
+	log_dirname("logs/a.log", dir, sizeof(dir));
+	assert_string_equal(dir, "logs");
+}
+
 static void
 test_log_escape_json_every_byte(void **state)
 {
@@ -1070,6 +1086,7 @@ main(void)
 		cmocka_unit_test(test_log_access_format_common),
 		cmocka_unit_test(test_log_access_format_combined),
 		cmocka_unit_test(test_log_access_format_json),
+		cmocka_unit_test(test_log_dirname),
 		cmocka_unit_test(test_log_escape_json_every_byte),
 		cmocka_unit_test(test_log_escape_json_truncation),
 		cmocka_unit_test(test_log_syslog_header),
