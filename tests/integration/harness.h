@@ -92,6 +92,13 @@ int		 harness_watchdog_teardown(void **state);
 /* Milliseconds left until deadline (harness_now_ms clock), 0 if past. */
 int		 harness_remaining_ms(int64_t deadline);
 
+/*
+ * A loopback TCP port free at the time of the call (bound to port 0, read,
+ * closed), for a server whose address is fixed in advance; or -1 with
+ * errno.  Nothing holds it afterwards: use it at once.
+ */
+int		 harness_free_port(void);
+
 /* Raise this process's RLIMIT_NOFILE soft limit to the hard one. */
 void		 harness_raise_nofile(void);
 

@@ -101,23 +101,13 @@ rl_get(int port, const char *path, char *body, size_t len)
 	return status;
 }
 
-/* A free loopback port (bound, read, closed: nobody else is racing). */
+/* A free loopback port (nobody else binds meanwhile). */
 static int
-rl_free_port(void)
+rl_port(void)
 {
-	struct sockaddr_in	 sin;
-	socklen_t		 sl = sizeof(sin);
-	int			 fd, port;
+	int	 port = harness_free_port();
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
+	assert_true(port > 0);
 	return port;
 }
 
@@ -303,7 +293,7 @@ test_reload_moves_listeners(void **state)
 	char			 dir[256], conf[300], body[256], want[64];
 	const char		*args[] = { "-c", conf, NULL };
 	const char		*get = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-	int			 p1 = rl_free_port(), p2, p3;
+	int			 p1 = rl_port(), p2, p3;
 
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(harness_tmpdir_create(dir, sizeof(dir), "rl"), 0);
@@ -319,14 +309,14 @@ test_reload_moves_listeners(void **state)
 	assert_int_equal(harness_client_connect(&c, p1, 0), 0);
 
 	/* p1 kept, p2 added. */
-	p2 = rl_free_port();
+	p2 = rl_port();
 	rl_conf(dir, "root %s/a\nlisten 127.0.0.1:%d\nlisten 127.0.0.1:%d\n",
 	    dir, p1, p2);
 	rl_reload(&s, 1);
 	assert_int_equal(rl_get(p1, "/", body, sizeof(body)), 200);
 	assert_int_equal(rl_get(p2, "/", body, sizeof(body)), 200);
 	/* p1 dropped, p3 added: p1 refuses, its open connection lives. */
-	p3 = rl_free_port();
+	p3 = rl_port();
 	rl_conf(dir, "root %s/a\nlisten 127.0.0.1:%d\nlisten 127.0.0.1:%d\n",
 	    dir, p2, p3);
 	rl_reload(&s, 2);
@@ -489,7 +479,7 @@ test_reload_privileged_port_after_drop(void **state)
 	char			 dir[256], conf[300], body[64];
 	const char		*args[] = { "-c", conf, "--user", "nobody",
 				    NULL };
-	int			 p1 = rl_free_port();
+	int			 p1 = rl_port();
 
 	if (geteuid() != 0) {
 		print_message("skipped: needs root to drop privileges\n");
@@ -529,7 +519,7 @@ test_reload_respelled_listener(void **state)
 	struct harness_opts	 o;
 	char			 dir[256], conf[300], body[64], want[64];
 	const char		*args[] = { "-c", conf, NULL };
-	int			 p1 = rl_free_port(), p2 = rl_free_port();
+	int			 p1 = rl_port(), p2 = rl_port();
 
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(harness_tmpdir_create(dir, sizeof(dir), "rl"), 0);
